@@ -1,0 +1,3 @@
+"""Models of mmpose-tfx; importing registers them into ``mmpose.registry.MODELS``."""
+from .backbones import *  # noqa: F401,F403
+from .necks import *  # noqa: F401,F403

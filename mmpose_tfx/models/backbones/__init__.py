@@ -1,0 +1,3 @@
+from .hrnet_s import HRNetS
+
+__all__ = ['HRNetS']
