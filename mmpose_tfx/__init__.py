@@ -8,4 +8,5 @@ and allows MMPose / MMEngine checkpoints to load under torch's
 """
 from .version import __version__  # noqa: F401
 from .utils import checkpoint as _checkpoint  # noqa: F401  (safe globals)
+from . import codecs  # noqa: F401,E402
 from . import models  # noqa: F401,E402

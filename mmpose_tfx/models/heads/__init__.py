@@ -1,0 +1,2 @@
+"""Heads; importing registers them into ``mmpose.registry.MODELS``."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""Losses; importing registers them into ``mmpose.registry.MODELS``."""
+__all__ = []
