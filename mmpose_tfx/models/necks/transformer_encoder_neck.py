@@ -219,8 +219,9 @@ class TransformerEncoderNeck(BaseModule):
         self.final_norm = nn.LayerNorm(embed_dims) if norm_first else None
 
     def init_weights(self) -> None:
-        """Xavier-uniform for every matrix of the encoder (as the reference),
-        truncated normal (std 0.02) for a learnable position embedding."""
+        """As the TransPose reference: Xavier-uniform for every matrix of the
+        encoder layers, standard normal N(0, 1) for a learnable position
+        embedding (reference: ``torch.randn``)."""
         super().init_weights()
         if self.init_cfg is not None:
             return
@@ -229,7 +230,7 @@ class TransformerEncoderNeck(BaseModule):
                 if p.dim() > 1:
                     nn.init.xavier_uniform_(p)
         if self.pos_embed_type == 'learnable':
-            nn.init.trunc_normal_(self.pos_embed, std=0.02)
+            nn.init.normal_(self.pos_embed, std=1.0)
 
     def _pos_embed_for(self, h: int, w: int, device, dtype) -> Optional[Tensor]:
         """Position embedding ``(1, h*w, d)`` for a feature map of (h, w)."""
