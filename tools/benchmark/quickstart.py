@@ -1,0 +1,166 @@
+"""The main job: SynthPose -> `mim train` -> `mim test` -> MMPoseInferencer.
+
+    python tools/benchmark/quickstart.py [--work-dir work_dirs/quickstart]
+
+1. generates SynthPose in data/synthpose (if missing),
+2. trains the quickstart TransPose config with ``mim train mmpose``,
+3. evaluates the last checkpoint with ``mim test mmpose`` (COCO AP on
+   SynthPose val),
+4. runs ``MMPoseInferencer`` with that config and checkpoint on a real photo
+   (matplotlib's bundled portrait of Grace Hopper) with the whole image as
+   the person box, saving the visualisation,
+
+then prints a table of the AP and the wall time of each step and writes it to
+``WORK_DIR/quickstart_result.json``. Exits non-zero if a step fails or the AP
+is below ``--min-ap`` (default 0.5).
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIG = 'configs/transpose/td-hm_transpose-r18-s-a2_1xb32-2e_synthpose-128x96.py'
+DATA = 'data/synthpose'
+
+
+def run(cmd: List[str], log_path: str) -> str:
+    """Run ``cmd`` in the repo root, tee its output to ``log_path``."""
+    print('$ ' + ' '.join(cmd), flush=True)
+    lines = []
+    with open(log_path, 'w') as log, subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1) as proc:
+        for line in proc.stdout:
+            log.write(line)
+            lines.append(line)
+            if re.search(r'Epoch\(|coco/AP|Error|error|saved|images', line):
+                print('  ' + line.rstrip()[-160:], flush=True)
+    if proc.returncode != 0:
+        tail = ''.join(lines[-40:])
+        raise SystemExit(f'step failed ({proc.returncode}): {" ".join(cmd)}'
+                         f'\n{tail}\nfull log: {log_path}')
+    return ''.join(lines)
+
+
+def bin_path(name: str) -> str:
+    path = osp.join(osp.dirname(sys.executable), name)
+    return path if osp.exists(path) else name
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--work-dir', default='work_dirs/quickstart')
+    parser.add_argument('--config', default=CONFIG)
+    parser.add_argument('--data', default=DATA,
+                        help='SynthPose root (generated there if missing)')
+    parser.add_argument('--num-train', type=int, default=4000)
+    parser.add_argument('--num-val', type=int, default=300)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--min-ap', type=float, default=0.5)
+    parser.add_argument('--image', default=None,
+                        help='photo for the inferencer (default: '
+                        "matplotlib's sample grace_hopper.jpg)")
+    args = parser.parse_args(argv)
+    work_dir = osp.join(ROOT, args.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    times: Dict[str, float] = {}
+    t_all = time.time()
+
+    # 1. data
+    t = time.time()
+    if osp.isfile(osp.join(ROOT, args.data, 'annotations',
+                           'person_keypoints_val.json')):
+        print(f'SynthPose found in {args.data}')
+    else:
+        run([sys.executable, 'tools/dataset/make_synthpose.py', '--out',
+             args.data,
+             '--num-train', str(args.num_train), '--num-val',
+             str(args.num_val), '--seed', str(args.seed)],
+            osp.join(work_dir, 'make_synthpose.log'))
+    times['data'] = time.time() - t
+
+    data_opts = []
+    if osp.normpath(args.data) != osp.normpath(DATA):
+        root = osp.join(ROOT, args.data)
+        ann = osp.join(root, 'annotations', 'person_keypoints_val.json')
+        data_opts = [
+            '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+            f'val_dataloader.dataset.data_root={root}',
+            f'test_dataloader.dataset.data_root={root}',
+            f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}'
+        ]
+
+    # 2. mim train
+    t = time.time()
+    run([bin_path('mim'), 'train', 'mmpose', args.config, '--work-dir',
+         work_dir] + data_opts, osp.join(work_dir, 'train.log'))
+    times['train'] = time.time() - t
+    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
+                   key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
+    if not ckpts:
+        raise SystemExit(f'no checkpoint written in {work_dir}')
+    ckpt = ckpts[-1]
+
+    # 3. mim test
+    t = time.time()
+    out = run([bin_path('mim'), 'test', 'mmpose', args.config,
+               '--checkpoint', ckpt, '--work-dir',
+               osp.join(work_dir, 'test')] + data_opts,
+              osp.join(work_dir, 'test.log'))
+    times['test'] = time.time() - t
+    found = re.findall(r'coco/AP: ([0-9.]+)', out)
+    if not found:
+        raise SystemExit('mim test printed no coco/AP')
+    ap = float(found[-1])
+
+    # 4. inferencer on a real photo, whole image as the box
+    t = time.time()
+    image = args.image
+    if image is None:
+        import matplotlib.cbook
+        image = str(matplotlib.cbook.get_sample_data(
+            'grace_hopper.jpg', asfileobj=False))
+    from mmpose.apis import MMPoseInferencer
+    inferencer = MMPoseInferencer(
+        pose2d=osp.join(ROOT, args.config), pose2d_weights=ckpt,
+        det_model='whole_image', device='cpu')
+    vis_dir = osp.join(work_dir, 'vis')
+    result = next(inferencer(image, vis_out_dir=vis_dir, radius=4,
+                             thickness=2))
+    pred = result['predictions'][0][0]
+    vis = sorted(glob.glob(osp.join(vis_dir, '*')))
+    times['inferencer'] = time.time() - t
+    times['total'] = time.time() - t_all
+
+    summary = dict(
+        config=args.config,
+        checkpoint=osp.relpath(ckpt, ROOT),
+        synthpose_val_AP=ap,
+        min_ap=args.min_ap,
+        inferencer_image=image,
+        inferencer_visualisation=[osp.relpath(v, ROOT) for v in vis],
+        inferencer_mean_keypoint_score=float(
+            sum(pred['keypoint_scores']) / len(pred['keypoint_scores'])),
+        seconds={k: round(v, 1) for k, v in times.items()})
+    with open(osp.join(work_dir, 'quickstart_result.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    print('\n| step | seconds |\n|---|---|')
+    for k, v in times.items():
+        print(f'| {k} | {v:.1f} |')
+    print(f'\nSynthPose val COCO AP: {ap:.3f} (target >= {args.min_ap})')
+    print(f'inferencer visualisation: {", ".join(summary["inferencer_visualisation"])}')
+    print(f'result: {osp.relpath(work_dir, ROOT)}/quickstart_result.json')
+    if ap < args.min_ap:
+        raise SystemExit(f'AP {ap:.3f} below the target {args.min_ap}')
+    return summary
+
+
+if __name__ == '__main__':
+    main()
