@@ -1,2 +1,9 @@
 """Keypoint codecs; importing registers them into ``mmpose.registry.KEYPOINT_CODECS``."""
 __all__ = []
+from .coordinate_regression_label import (  # noqa: E402
+    CoordinateRegressionLabel, flip_normalized_coordinates)
+__all__ += ['CoordinateRegressionLabel', 'flip_normalized_coordinates']
+from .center_offset_heatmap import (  # noqa: E402
+    CenterOffsetHeatmap, flip_center_offset, get_offset_heatmap_maximum)
+__all__ += ['CenterOffsetHeatmap', 'flip_center_offset',
+            'get_offset_heatmap_maximum']

@@ -1,0 +1,38 @@
+# Table 5 (output ratio 1/8, heatmap + offset): LightPose-W48 backbone fused to
+# 1/8 (96 channels), no encoder, 1x1 conv to 256, heads at 1/8.
+# Sigma 1.0 cells = 8 input pixels at every ratio (decision, see
+# _base_/lightpose_coco-256x192.py).
+# Paper: COCO val AP 70.1.
+_base_ = ['../_base_/lightpose-w48-noenc_coco-256x192.py']
+
+codec = dict(
+    type='CenterOffsetHeatmap',
+    input_size=(192, 256),
+    stride=8,
+    sigma=1.0,
+    threshold=0.1,
+    use_offset=True)
+
+model = dict(
+    backbone=dict(out_stride=8),
+    neck=dict(in_channels=[96]),
+    head=dict(with_offset=True, decoder=codec))
+
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody'),
+    dict(
+        type='RandomBBoxTransform',
+        shift_prob=0.,
+        scale_factor=(0.65, 1.35),
+        rotate_factor=45.,
+        rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+paper = dict(params_m=None, gflops=None, ap=70.1, metric='COCO val AP')

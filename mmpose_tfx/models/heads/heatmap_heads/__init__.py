@@ -1,0 +1,3 @@
+from .offset_heatmap_head import OffsetHeatmapHead
+
+__all__ = ['OffsetHeatmapHead']

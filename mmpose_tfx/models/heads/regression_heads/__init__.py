@@ -1,0 +1,3 @@
+from .hungarian_keypoint_head import HungarianKeypointHead
+
+__all__ = ['HungarianKeypointHead']

@@ -1,0 +1,10 @@
+"""Model utilities (matchers, transformer blocks) of mmpose-tfx."""
+from .hungarian_matcher import (KeypointHungarianMatcher, readout_assignment,
+                                solve_assignment)
+from .keypoint_transformer import (KeypointDetectionTransformer,
+                                   TransformerDecoderLayer)
+
+__all__ = [
+    'KeypointHungarianMatcher', 'readout_assignment', 'solve_assignment',
+    'KeypointDetectionTransformer', 'TransformerDecoderLayer'
+]

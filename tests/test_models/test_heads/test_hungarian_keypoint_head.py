@@ -1,0 +1,351 @@
+"""PRTR's matcher, set loss and HungarianKeypointHead.
+
+Matcher and read-out against brute-force enumeration of all injective maps,
+clear errors on NaN / inf costs, loss values against hand computation
+(background weight, visibility weighting, all-invisible batch), a tiny head
+that learns, and an exactly mirror-symmetric flip test."""
+import itertools
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.structures import InstanceData
+from mmpose.structures import PoseDataSample
+
+import mmpose_tfx  # noqa: F401
+from mmpose_tfx.models.heads import HungarianKeypointHead
+from mmpose_tfx.models.losses import HungarianKeypointLoss
+from mmpose_tfx.models.utils import (KeypointHungarianMatcher,
+                                     readout_assignment, solve_assignment)
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """These models are tiny: one thread avoids oversubscribing a shared
+    2-core machine (which made them 20x slower)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def brute_force(cost: np.ndarray):
+    """Minimum total cost over every injective map rows -> columns."""
+    j, q = cost.shape
+    best = min(
+        itertools.permutations(range(q), j),
+        key=lambda cols: cost[np.arange(j), list(cols)].sum())
+    return np.array(best), cost[np.arange(j), list(best)].sum()
+
+
+# ---------------------------------------------------------------- matcher
+@pytest.mark.parametrize('j,q', [(1, 1), (2, 2), (3, 5), (4, 6), (5, 5)])
+def test_solve_assignment_equals_brute_force(j, q):
+    rng = np.random.default_rng(j * 10 + q)
+    for _ in range(5):
+        cost = rng.normal(size=(j, q))
+        idx = solve_assignment(torch.from_numpy(cost)).numpy()
+        assert len(set(idx.tolist())) == j
+        _, best = brute_force(cost)
+        assert cost[np.arange(j), idx].sum() == pytest.approx(best)
+
+
+def test_solve_assignment_batched_shapes_and_errors():
+    cost = torch.randn(2, 3, 4, 6)
+    idx = solve_assignment(cost)
+    assert idx.shape == (2, 3, 4) and idx.dtype == torch.int64
+    for a in range(2):
+        for b in range(3):
+            assert len(set(idx[a, b].tolist())) == 4
+    with pytest.raises(ValueError, match='J <= Q'):
+        solve_assignment(torch.zeros(5, 3))
+    bad = torch.zeros(3, 4)
+    bad[1, 2] = float('nan')
+    with pytest.raises(ValueError, match='NaN/inf'):
+        solve_assignment(bad)
+    bad[1, 2] = float('inf')
+    with pytest.raises(ValueError, match='NaN/inf'):
+        solve_assignment(bad)
+
+
+def _matcher_inputs(seed, b=2, q=6, j=4):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(b, q, j + 1, generator=g)
+    coords = torch.rand(b, q, 2, generator=g)
+    gt = torch.rand(b, j, 2, generator=g)
+    w = (torch.rand(b, j, generator=g) > 0.3).float()
+    return logits, coords, gt, w
+
+
+def test_matcher_cost_is_eq2_with_weights_1_and_5():
+    logits, coords, gt, w = _matcher_inputs(0)
+    matcher = KeypointHungarianMatcher()  # defaults 1 and 5
+    cost = matcher.cost(logits, coords, gt, w)
+    prob = logits.softmax(-1)  # over all J + 1 classes
+    b, q, c = logits.shape
+    for bi in range(b):
+        for ji in range(c - 1):
+            for qi in range(q):
+                l1 = (gt[bi, ji] - coords[bi, qi]).abs().sum()
+                ref = -prob[bi, qi, ji] + 5 * w[bi, ji] * l1
+                assert cost[bi, ji, qi] == pytest.approx(float(ref), abs=1e-6)
+
+
+def test_matcher_equals_brute_force_and_has_no_grad():
+    matcher = KeypointHungarianMatcher(cost_class=1.0, cost_coord=5.0)
+    for seed in range(4):
+        logits, coords, gt, w = _matcher_inputs(seed, b=3, q=5, j=3)
+        logits.requires_grad_(True)
+        coords.requires_grad_(True)
+        idx = matcher(logits, coords, gt, w)
+        assert not idx.requires_grad and idx.shape == (3, 3)
+        cost = matcher.cost(logits, coords, gt, w).detach().numpy()
+        for bi in range(3):
+            _, best = brute_force(cost[bi])
+            got = cost[bi, np.arange(3), idx[bi].numpy()].sum()
+            assert got == pytest.approx(best, abs=1e-6)
+        assert logits.grad is None
+
+
+def test_matcher_ignores_unlabelled_nan_but_rejects_nan_predictions():
+    logits, coords, gt, w = _matcher_inputs(1)
+    w[0, 1] = 0
+    gt[0, 1] = float('nan')  # unlabelled joint: its coordinate is ignored
+    idx = KeypointHungarianMatcher()(logits, coords, gt, w)
+    assert idx.shape == (2, 4)
+    bad = coords.clone()
+    bad[1, 2, 0] = float('nan')
+    with pytest.raises(ValueError, match='NaN/inf'):
+        KeypointHungarianMatcher()(logits, bad, gt, w)
+    gt2 = gt.clone()
+    w2 = w.clone()
+    w2[1, 0] = 1
+    gt2[1, 0, 1] = float('inf')  # labelled joint with a broken label
+    with pytest.raises(ValueError, match='NaN/inf'):
+        KeypointHungarianMatcher()(logits, coords, gt2, w2)
+    with pytest.raises(ValueError, match='>= 0'):
+        KeypointHungarianMatcher(cost_class=-1)
+
+
+# ---------------------------------------------------------------- read-out
+def test_readout_never_assigns_a_query_twice():
+    torch.manual_seed(0)
+    cases = [
+        torch.randn(8, 20, 18),
+        torch.zeros(2, 20, 18),  # all ties
+        torch.randn(2, 17, 18),  # Q == J
+    ]
+    one_query_wins_all = torch.full((2, 20, 18), -5.)
+    one_query_wins_all[:, 3, :17] = 5.  # query 3 is the best for every type
+    cases.append(one_query_wins_all)
+    for logits in cases:
+        idx, scores = readout_assignment(logits)
+        for row in idx:
+            assert len(set(row.tolist())) == row.numel() == 17
+        prob = logits[..., :-1].softmax(-1)
+        ref = torch.stack([prob[b, idx[b], torch.arange(17)]
+                           for b in range(len(idx))])
+        torch.testing.assert_close(scores, ref)
+    assert (readout_assignment(one_query_wins_all)[0] == 3).sum() == 2
+
+
+def test_readout_drops_background_before_softmax_and_is_optimal():
+    rng = np.random.default_rng(3)
+    logits = torch.from_numpy(rng.normal(size=(3, 6, 5)) * 3).float()
+    idx, scores = readout_assignment(logits)
+    prob = logits[..., :-1].softmax(-1)
+    for b in range(3):
+        _, best = brute_force(-prob[b].T.numpy())
+        assert -scores[b].sum() == pytest.approx(best, abs=1e-5)
+    # a large background logit does not change the default read-out
+    shifted = logits.clone()
+    shifted[..., -1] += 20
+    torch.testing.assert_close(readout_assignment(shifted)[0], idx)
+    # the ablation (softmax over J + 1, then background dropped) is optimal
+    # for its own probabilities, and can pick other queries: query 0 is the
+    # best nose under the default read-out but mostly background
+    _, scores_bg = readout_assignment(logits, with_background=True)
+    full = logits.softmax(-1)[..., :-1]
+    for b in range(3):
+        _, best = brute_force(-full[b].T.numpy())
+        assert -scores_bg[b].sum() == pytest.approx(best, abs=1e-5)
+    two = torch.tensor([[[3., 0., 10.], [1., 0., -10.]]])
+    assert readout_assignment(two)[0].tolist() == [[0, 1]]
+    assert readout_assignment(two, with_background=True)[0].tolist() == \
+        [[1, 0]]
+
+
+# ---------------------------------------------------------------- loss
+def _loss_inputs(seed=0, b=2, q=7, j=4):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(b, q, j + 1, generator=g, requires_grad=True)
+    coords = torch.rand(b, q, 2, generator=g, requires_grad=True)
+    idx = torch.stack([torch.randperm(q, generator=g)[:j] for _ in range(b)])
+    gt = torch.rand(b, j, 2, generator=g)
+    w = torch.ones(b, j)
+    return logits, coords, idx, gt, w
+
+
+def test_loss_values_and_background_weight():
+    logits, coords, idx, gt, w = _loss_inputs()
+    w[0, 2] = 0.
+    b, q, c = logits.shape
+    j = c - 1
+    target = torch.full((b, q), j)
+    for bi in range(b):
+        target[bi, idx[bi]] = torch.arange(j)
+    nll = F.cross_entropy(logits.reshape(-1, c), target.reshape(-1),
+                          reduction='none')
+    for bg in (0.1, 1.0, 0.0):
+        out = HungarianKeypointLoss(j, bg_cls_weight=bg)(logits, coords, idx,
+                                                          gt, w)
+        cw = torch.where(target.reshape(-1) == j, bg, 1.)
+        ref = (cw * nll).sum() / cw.sum()
+        assert out['loss_cls'].item() == pytest.approx(ref.item(), rel=1e-5)
+    # L1 on matched queries, visibility-weighted, x5, per labelled joint
+    matched = torch.stack([coords[bi, idx[bi]] for bi in range(b)])
+    ref_l1 = ((matched - gt).abs().sum(-1) * w).sum() / w.sum()
+    out = HungarianKeypointLoss(j)(logits, coords, idx, gt, w)
+    assert out['loss_kpt'].item() == pytest.approx(5 * ref_l1.item(),
+                                                   rel=1e-5)
+
+
+def test_background_weight_zero_ignores_unmatched_queries():
+    logits, coords, idx, gt, w = _loss_inputs(1)
+    loss = HungarianKeypointLoss(4, bg_cls_weight=0.)
+    base = loss(logits, coords, idx, gt, w)['loss_cls']
+    other = logits.detach().clone()
+    unmatched = [qi for qi in range(7) if qi not in idx[0].tolist()]
+    other[0, unmatched] = torch.randn(len(unmatched), 5) * 10
+    assert loss(other, coords, idx, gt, w)['loss_cls'].item() == \
+        pytest.approx(base.item(), rel=1e-6)
+
+
+def test_loss_finite_with_all_keypoints_invisible():
+    logits, coords, idx, gt, w = _loss_inputs(2)
+    w = torch.zeros_like(w)
+    gt[0, 0] = float('nan')  # garbage labels of invisible joints
+    out = HungarianKeypointLoss(4)(logits, coords, idx, gt, w)
+    assert torch.isfinite(out['loss_cls']) and out['loss_kpt'].item() == 0.
+    (out['loss_cls'] + out['loss_kpt']).backward()
+    assert torch.isfinite(logits.grad).all()
+    assert torch.isfinite(coords.grad).all() and (coords.grad == 0).all()
+
+
+# ---------------------------------------------------------------- head
+J, Q, D = 4, 8, 32
+FLIP = [0, 2, 1, 3]
+CODEC = dict(type='CoordinateRegressionLabel', input_size=(48, 64))
+
+
+def _head(**kw):
+    cfg = dict(in_channels=16, num_keypoints=J, num_queries=Q, embed_dims=D,
+               num_encoder_layers=1, num_decoder_layers=2, num_heads=2,
+               feedforward_channels=64, dropout=0., decoder=CODEC)
+    cfg.update(kw)
+    head = HungarianKeypointHead(**cfg)
+    head.init_weights()
+    return head
+
+
+def _samples(b, seed=0, invisible=False):
+    g = torch.Generator().manual_seed(seed)
+    samples = []
+    for _ in range(b):
+        s = PoseDataSample(metainfo=dict(flip_indices=FLIP,
+                                         input_size=(48, 64)))
+        s.gt_instance_labels = InstanceData(
+            keypoint_labels=torch.rand(1, J, 2, generator=g) * 0.8 + 0.1,
+            keypoint_weights=torch.zeros(1, J) if invisible else torch.ones(
+                1, J))
+        s.gt_instances = InstanceData()
+        samples.append(s)
+    return samples
+
+
+def test_head_forward_shapes_and_loss_keys():
+    torch.manual_seed(0)
+    head = _head()
+    feats = (torch.randn(2, 16, 4, 3), )
+    logits, coords = head(feats)
+    assert logits.shape == (2, 2, Q, J + 1)
+    assert coords.shape == (2, 2, Q, 2)
+    assert ((coords > 0) & (coords < 1)).all()
+    losses = head.loss(feats, _samples(2))
+    assert set(losses) == {'loss_cls', 'loss_kpt', 'd0.loss_cls',
+                           'd0.loss_kpt', 'acc_pose'}
+    no_aux = _head(aux_loss=False).loss(feats, _samples(2))
+    assert set(no_aux) == {'loss_cls', 'loss_kpt', 'acc_pose'}
+    invisible = head.loss(feats, _samples(2, invisible=True))
+    assert all(torch.isfinite(v) for v in invisible.values())
+    assert invisible['loss_kpt'].item() == 0.
+    # number of parameters of the DETR-sized head (the hint's arithmetic)
+    full = HungarianKeypointHead(in_channels=2048, num_keypoints=17)
+    n = sum(p.numel() for p in full.parameters())
+    assert n == 18_050_324  # 0.52M proj + 17.36M transformer + heads
+
+
+def test_head_learns_a_fixed_batch():
+    torch.manual_seed(0)
+    head = _head()
+    feats = (torch.randn(4, 16, 4, 3), )
+    samples = _samples(4, seed=1)
+    opt = torch.optim.AdamW(head.parameters(), lr=3e-3)
+    history = []
+    for _ in range(60):
+        losses = head.loss(feats, samples)
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        history.append(total.item())
+    assert history[-1] < 0.3 * history[0], history[::10]
+    head.eval()
+    with torch.no_grad():
+        preds = head.predict(feats, samples, test_cfg=dict(flip_test=False))
+    gt = torch.stack([s.gt_instance_labels.keypoint_labels[0]
+                      for s in samples]) * torch.tensor([48., 64.])
+    kpts = torch.from_numpy(np.stack([p.keypoints[0] for p in preds]))
+    assert (kpts - gt).abs().mean() < 4.0  # pixels of a 48x64 crop
+
+
+def test_flip_test_is_mirror_symmetric():
+    """predict([a, b]) and predict([b, a]) (the feature pairs of an image
+    and of its mirror) give mirrored, left/right-swapped keypoints."""
+    torch.manual_seed(0)
+    head = _head().eval()
+    a = (torch.randn(2, 16, 4, 3), )
+    b = (torch.randn(2, 16, 4, 3), )
+    samples = _samples(2)
+    cfg = dict(flip_test=True, shift_coords=True)
+    with torch.no_grad():
+        p = head.predict([a, b], samples, cfg)
+        m = head.predict([b, a], samples, cfg)
+    for pi, mi in zip(p, m):
+        mirrored = pi.keypoints[:, FLIP].copy()
+        mirrored[..., 0] = 48 - 1 - mirrored[..., 0]
+        np.testing.assert_allclose(mi.keypoints, mirrored, atol=1e-4)
+        np.testing.assert_allclose(mi.keypoint_scores,
+                                   pi.keypoint_scores[:, FLIP], atol=1e-6)
+    with pytest.raises(ValueError, match='flip test'):
+        head.predict(a, samples, cfg)
+
+
+def test_multiscale_input_and_errors():
+    torch.manual_seed(0)
+    head = _head(in_channels=(8, 16), in_index=(0, 1))
+    feats = (torch.randn(1, 8, 8, 6), torch.randn(1, 16, 4, 3))
+    logits, coords = head(feats)
+    assert logits.shape == (2, 1, Q, J + 1)
+    assert head.input_proj.in_channels == 24
+    # resampled to the last level's 4x3 grid: 12 tokens
+    assert head._select(feats).shape == (1, 24, 4, 3)
+    hi = _head(in_channels=(8, 16), in_index=(0, 1), resize_index=0)
+    assert hi._select(feats).shape == (1, 24, 8, 6)
+    with pytest.raises(ValueError, match='C = '):
+        head((torch.randn(1, 8, 8, 6), torch.randn(1, 15, 4, 3)))
+    with pytest.raises(ValueError, match='num_queries'):
+        _head(num_queries=3)
+    with pytest.raises(ValueError, match='in_channels'):
+        _head(in_channels=(8, 16), in_index=(0, 1, 2))
