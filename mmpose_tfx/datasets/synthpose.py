@@ -7,10 +7,10 @@ ellipses drawn on top). Each figure has the 17 COCO keypoints
 (:data:`COCO_KEYPOINT_NAMES`): a head with two eyes, a nose and two ears, a
 torso whose corners are the shoulders and hips, and two arms and two legs whose
 joints are the elbows / wrists / knees / ankles. Body joints are drawn as
-dark-rimmed marker discs centred exactly on the keypoint and coded by their
-place along the limb, the same on both sides (lime: shoulders and hips,
-white: elbows and knees, magenta: wrists and ankles); hands (skin discs) and
-feet (dark shoes) sit just beyond the wrists and ankles. Poses (joint angles
+dark-rimmed marker discs centred exactly on the keypoint, one fill colour per
+joint type and the same on both sides (shoulder lime, elbow white, wrist
+magenta, hip yellow, knee black, ankle purple); hands (skin discs) and feet
+(dark shoes) sit just beyond the wrists and ankles. Poses (joint angles
 within plausible ranges), body proportions, scale (person box usually 30-90 %
 of the image height), in-plane rotation (mostly within +-30 deg, at most
 +-45 deg), position, overlap and part colours (mild jitter around a fixed
@@ -26,8 +26,8 @@ Left/right cue (how ``left_*`` and ``right_*`` are told apart)
 * **The face is always turned to one side** (the nose and the eyes are shifted
   sideways inside the head disc, by 25-50 % of the head radius) and **the limbs
   of the side the face turns to are drawn in the "warm" colour family** (upper
-  arm red, forearm orange, thigh crimson, shin gold) while the limbs of the
-  other side are "cool" (blue, cyan, indigo, teal). The turn direction is a
+  arm and thigh red, forearm and shin orange) while the limbs of the other
+  side are "cool" (upper arm and thigh blue, forearm and shin cyan). The turn direction is a
   fair coin per figure, so a figure's left wrist and right wrist always have
   clearly different colours, and colour + nose direction identify the side
   too, but colour alone carries no left/right information.
@@ -126,20 +126,19 @@ _ONE = 1 << _SHIFT
 # ---------------------------------------------------------------------------
 # palette (RGB; converted to BGR when drawing)
 # ---------------------------------------------------------------------------
-_WARM = dict(upper_arm=(225, 55, 40), lower_arm=(250, 150, 30),
-             upper_leg=(175, 30, 95), lower_leg=(235, 205, 45))
-_COOL = dict(upper_arm=(40, 85, 230), lower_arm=(40, 200, 235),
-             upper_leg=(75, 40, 170), lower_leg=(35, 170, 120))
+# limb colour families (upper arm / thigh, forearm / shin)
+_WARM = dict(upper=(225, 55, 40), lower=(250, 150, 30))
+_COOL = dict(upper=(40, 85, 230), lower=(40, 200, 235))
 _TORSO = (240, 236, 222)
 _SKIN = (232, 188, 150)
 _EAR = (196, 140, 100)
 _NOSE = (190, 60, 60)
 _SHOE = (45, 40, 40)
 _OUTLINE = (25, 25, 30)
-# joint markers, coded by position along the limb (same on both sides):
-# shoulder/hip, elbow/knee, wrist/ankle
-_MARKER = dict(proximal=(140, 235, 40), middle=(245, 245, 245),
-               distal=(235, 50, 215))
+# joint markers: one fill colour per joint type, the same on both sides
+_MARKER = dict(shoulder=(130, 235, 40), elbow=(245, 245, 245),
+               wrist=(235, 45, 215), hip=(250, 230, 30), knee=(20, 20, 20),
+               ankle=(120, 40, 200))
 
 
 def make_rng(seed: int, split: str, index: int) -> np.random.Generator:
@@ -300,8 +299,11 @@ def _figure_colors(rng: np.random.Generator, turn: float) -> dict:
     cool_side = 'right' if turn > 0 else 'left'
     col = {}
     for fam, s in ((_WARM, warm_side), (_COOL, cool_side)):
-        for part, rgb in fam.items():
-            col[f'{s}_{part}'] = _jitter(rng, rgb)
+        upper, lower = _jitter(rng, fam['upper']), _jitter(rng, fam['lower'])
+        col[f'{s}_upper_arm'] = upper
+        col[f'{s}_lower_arm'] = lower
+        col[f'{s}_upper_leg'] = np.clip(_jitter(rng, upper, 0.05, 6), 0, 255)
+        col[f'{s}_lower_leg'] = np.clip(_jitter(rng, lower, 0.05, 6), 0, 255)
     col['torso'] = _jitter(rng, _TORSO, 0.08, 10)
     skin = _jitter(rng, _SKIN, 0.1, 10)
     col['skin'] = skin
@@ -349,8 +351,8 @@ def _draw_figure(cv: _Canvas, fig: dict, col: dict, tf, scale: float,
         limb(an, foot, col['shoe'], 0.06 * scale)
         limb(hip, kn, col[f'{s}_upper_leg'], t_ul)
         limb(kn, an, col[f'{s}_lower_leg'], t_ll)
-        joint(kn, 'middle', t_ul)
-        joint(an, 'distal', t_ll)
+        joint(kn, 'knee', t_ul)
+        joint(an, 'ankle', t_ll)
     # neck + torso
     neck = tf(fig['neck'])
     limb(neck, tf(fig['head_c']), col['skin'], 0.05 * scale)
@@ -363,7 +365,7 @@ def _draw_figure(cv: _Canvas, fig: dict, col: dict, tf, scale: float,
     cv.poly(grow, outline, iid)
     cv.poly(quad, _bgr(col['torso']), iid)
     for s in ('left', 'right'):
-        joint(P(f'{s}_hip'), 'proximal', t_ul)
+        joint(P(f'{s}_hip'), 'hip', t_ul)
     # head
     hc, rh_ = tf(fig['head_c']), fig['r_head'] * scale
     for s in ('left', 'right'):
@@ -386,9 +388,9 @@ def _draw_figure(cv: _Canvas, fig: dict, col: dict, tf, scale: float,
         cv.circle(hand, 0.045 * scale, _bgr(col['skin']), iid)
         limb(sh, el, col[f'{s}_upper_arm'], t_ua)
         limb(el, wr, col[f'{s}_lower_arm'], t_la)
-        joint(sh, 'proximal', t_ua)
-        joint(el, 'middle', t_ua)
-        joint(wr, 'distal', t_la)
+        joint(sh, 'shoulder', t_ua)
+        joint(el, 'elbow', t_ua)
+        joint(wr, 'wrist', t_la)
     return kp
 
 

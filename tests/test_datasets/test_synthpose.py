@@ -55,7 +55,10 @@ def test_coco_json_format(dataset_dir):
             'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
             'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
             'left_knee', 'right_knee', 'left_ankle', 'right_ankle']
-        assert len(cat['skeleton']) == 19 and [16, 14] in cat['skeleton']
+        assert cat['skeleton'] == [
+            [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12],
+            [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11], [2, 3],
+            [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]
         for im in coco['images']:
             img = cv2.imread(osp.join(dataset_dir, split, im['file_name']))
             assert img.shape == (im['height'], im['width'], 3) == (256, 256, 3)
@@ -84,6 +87,10 @@ def test_mmpose_coco_dataset_loads(dataset_dir):
             data_mode='topdown', pipeline=[], test_mode=(split == 'val'),
             metainfo=_coco_metainfo())
         assert ds.metainfo['num_keypoints'] == 17
+        flip = list(range(17))
+        for i, j in sp.FLIP_PAIRS:
+            flip[i], flip[j] = j, i
+        assert list(ds.metainfo['flip_indices']) == flip
         assert len(ds) == len(coco['annotations'])
         by_id = {a['id']: a for a in coco['annotations']}
         for i in range(len(ds)):
