@@ -19,7 +19,7 @@ CONFIGS = sorted(
 COCO_FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
 MPII_FLIP = [5, 4, 3, 2, 1, 0, 6, 7, 8, 9, 15, 14, 13, 12, 11, 10]
 QUICKSTART = osp.join(ROOT, 'configs', 'prtr',
-                      'td-reg_prtr-r18_1xb32-2e_synthpose-128x96.py')
+                      'td-reg_prtr-r18_1xb16-5e_synthpose-64x48.py')
 
 
 @pytest.fixture(autouse=True, scope='module')
