@@ -90,3 +90,12 @@ def test_resnet_s_stride_and_channels():
     out = net(torch.randn(1, 3, 64, 48))
     assert len(out) == 1 and out[0].shape == (1, 512, 8, 6)
     assert not hasattr(net, 'layer3')
+
+def test_hrnet_s_out_branch():
+    """``out_branch`` fuses the last stage-3 module into a lower-resolution
+    branch (what LightPoseHRNet builds on); out-of-range is an error."""
+    net = MODELS.build(dict(type='HRNetS', extra=W32, out_branch=2)).eval()
+    out = net(torch.randn(1, 3, 64, 48))
+    assert out[0].shape == (1, 128, 4, 3) and net.out_channels == 128
+    with pytest.raises(ValueError, match='out_branch'):
+        MODELS.build(dict(type='HRNetS', extra=W32, out_branch=3))
