@@ -9,9 +9,12 @@ W/4)`` map with ``W`` = 32 (HRNet-S-W32) or 48 (HRNet-S-W48) channels. The
 :class:`~mmpose_tfx.models.necks.TransformerEncoderNeck`.
 
 The building blocks (stem layout, transitions, HR modules) are MMPose's
-:class:`mmpose.models.backbones.HRNet`; this class only stops after stage 3.
-ImageNet weights of the full HRNet load into it unchanged (the stage-4 keys
-are reported as unexpected and ignored).
+:class:`mmpose.models.backbones.HRNet`; this class only stops after stage 3
+and makes the last module fuse into one branch
+(:class:`SingleOutputHRModule`, keys as HRNet's). ImageNet weights of the
+full HRNet load into it unchanged (the stage-4 keys are reported as
+unexpected and ignored). ``out_branch`` picks a lower-resolution branch
+instead of 1/4; LightPose's backbone is built that way.
 """
 import copy
 from typing import List, Tuple
