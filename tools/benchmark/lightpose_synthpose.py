@@ -16,17 +16,14 @@ branch and puts a keypoint at the centre of its argmax cell,
 Writes ``WORK_DIR/lightpose_synthpose_os16[_os8].json``.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
-import re
-import subprocess
-import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mim_steps import ROOT, bin_path, coco_metrics, last_checkpoint, run
+
 LABELS = {'heatmap only': 'hm', 'heatmap + offset': 'hmoff'}
 
 
@@ -34,52 +31,23 @@ def config_path(label: str, stride: int) -> str:
     return (f'configs/lightpose/td-{LABELS[label]}_lightpose-r18-os{stride}_'
             '1xb32-2e_synthpose-128x96.py')
 METRICS = ('AP', 'AP .5', 'AP .75', 'AR')
-
-
-def run(cmd: List[str], log_path: str) -> str:
-    """Run ``cmd`` in the repo root, tee its output to ``log_path``."""
-    print('$ ' + ' '.join(cmd), flush=True)
-    lines = []
-    with open(log_path, 'w') as log, subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1) as proc:
-        for line in proc.stdout:
-            log.write(line)
-            lines.append(line)
-            if re.search(r'Epoch\(train\).*\[\d+0/|coco/AP|Error', line):
-                print('  ' + line.rstrip()[-150:], flush=True)
-    if proc.returncode != 0:
-        raise SystemExit(f'step failed ({proc.returncode}): {" ".join(cmd)}'
-                         f'\n{"".join(lines[-40:])}\nfull log: {log_path}')
-    return ''.join(lines)
-
-
-def bin_path(name: str) -> str:
-    path = osp.join(osp.dirname(sys.executable), name)
-    return path if osp.exists(path) else name
+# progress lines echoed while training / testing
+ECHO = r'Epoch\(train\).*\[\d+0/|coco/AP|Error'
 
 
 def train_and_test(config: str, work_dir: str) -> Dict[str, float]:
     os.makedirs(work_dir, exist_ok=True)
     t = time.time()
     run([bin_path('mim'), 'train', 'mmpose', config, '--work-dir', work_dir],
-        osp.join(work_dir, 'train.log'))
+        osp.join(work_dir, 'train.log'), echo=ECHO)
     train_s = time.time() - t
-    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
-                   key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
-    if not ckpts:
-        raise SystemExit(f'no checkpoint in {work_dir}')
+    ckpt = last_checkpoint(work_dir)
     out = run([bin_path('mim'), 'test', 'mmpose', config, '--checkpoint',
-               ckpts[-1], '--work-dir', osp.join(work_dir, 'test')],
-              osp.join(work_dir, 'test.log'))
-    result = dict(train_s=round(train_s, 1), checkpoint=osp.relpath(
-        ckpts[-1], ROOT))
-    for m in METRICS:
-        found = re.findall(r'coco/' + re.escape(m) + r': ([0-9.]+)', out)
-        if not found:
-            raise SystemExit(f'mim test printed no coco/{m}')
-        result[m] = float(found[-1])
-    return result
+               ckpt, '--work-dir', osp.join(work_dir, 'test')],
+              osp.join(work_dir, 'test.log'), echo=ECHO)
+    return dict(train_s=round(train_s, 1),
+                checkpoint=osp.relpath(ckpt, ROOT),
+                **coco_metrics(out, METRICS))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:

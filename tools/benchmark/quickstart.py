@@ -19,39 +19,14 @@ import glob
 import json
 import os
 import os.path as osp
-import re
-import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mim_steps import ROOT, bin_path, coco_metrics, last_checkpoint, run
+
 CONFIG = 'configs/transpose/td-hm_transpose-r18-s-a2_1xb32-2e_synthpose-128x96.py'
 DATA = 'data/synthpose'
-
-
-def run(cmd: List[str], log_path: str) -> str:
-    """Run ``cmd`` in the repo root, tee its output to ``log_path``."""
-    print('$ ' + ' '.join(cmd), flush=True)
-    lines = []
-    with open(log_path, 'w') as log, subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1) as proc:
-        for line in proc.stdout:
-            log.write(line)
-            lines.append(line)
-            if re.search(r'Epoch\(|coco/AP|Error|error|saved|images', line):
-                print('  ' + line.rstrip()[-160:], flush=True)
-    if proc.returncode != 0:
-        tail = ''.join(lines[-40:])
-        raise SystemExit(f'step failed ({proc.returncode}): {" ".join(cmd)}'
-                         f'\n{tail}\nfull log: {log_path}')
-    return ''.join(lines)
-
-
-def bin_path(name: str) -> str:
-    path = osp.join(osp.dirname(sys.executable), name)
-    return path if osp.exists(path) else name
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
@@ -102,11 +77,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     run([bin_path('mim'), 'train', 'mmpose', args.config, '--work-dir',
          work_dir] + data_opts, osp.join(work_dir, 'train.log'))
     times['train'] = time.time() - t
-    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
-                   key=lambda p: int(re.findall(r'epoch_(\d+)', p)[0]))
-    if not ckpts:
-        raise SystemExit(f'no checkpoint written in {work_dir}')
-    ckpt = ckpts[-1]
+    ckpt = last_checkpoint(work_dir)
 
     # 3. mim test
     t = time.time()
@@ -115,10 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
                osp.join(work_dir, 'test')] + data_opts,
               osp.join(work_dir, 'test.log'))
     times['test'] = time.time() - t
-    found = re.findall(r'coco/AP: ([0-9.]+)', out)
-    if not found:
-        raise SystemExit('mim test printed no coco/AP')
-    ap = float(found[-1])
+    ap = coco_metrics(out, ['AP'])['AP']
 
     # 4. inferencer on a real photo, whole image as the box
     t = time.time()
