@@ -30,6 +30,7 @@ import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+from demo_inputs import load_image_and_box
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -268,22 +269,12 @@ def draw_distribution(dist: Dict[str, np.ndarray], dataset_meta: dict,
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, str]:
     args = parse_args(argv)
-    for path, what in ((args.image, 'image'), (args.config, 'config'),
-                       (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            raise SystemExit(f'{what} file not found: {path}')
-    import mmcv
+    img, bbox = load_image_and_box(args.image, args.config, args.checkpoint,
+                                   args.bbox)
     from mmpose.apis import init_model
 
     import mmpose_tfx  # noqa: F401  (registers modules, safe checkpoints)
 
-    img = mmcv.imread(args.image)
-    if img is None:
-        raise SystemExit(f'cannot read image: {args.image}')
-    h, w = img.shape[:2]
-    bbox = np.array(args.bbox if args.bbox else [0, 0, w, h], np.float32)
-    if bbox[2] <= bbox[0] or bbox[3] <= bbox[1]:
-        raise SystemExit(f'degenerate --bbox {args.bbox}: need x2>x1, y2>y1')
     model = init_model(args.config, args.checkpoint, device=args.device,
                        cfg_options=args.cfg_options)
     try:
