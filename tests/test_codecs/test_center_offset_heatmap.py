@@ -18,14 +18,7 @@ STRIDES = (4, 8, 16, 32)
 INPUT = (192, 256)  # (w, h)
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    """Small CPU ops: one thread is faster and immune to oversubscription
-    of the shared test machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _random_keypoints(rng, k, input_size=INPUT, margin=0.0):

@@ -22,14 +22,7 @@ QUICKSTART = osp.join(ROOT, 'configs', 'prtr',
                       'td-reg_prtr-r18_1xb16-5e_synthpose-64x48.py')
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine two threads per
-    process oversubscribe the cores and run up to 10x slower."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _load(path):

@@ -22,12 +22,7 @@ CONFIG = osp.join(ROOT, 'configs', 'prtr',
                   'td-reg_prtr-r18_1xb16-5e_synthpose-64x48.py')
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')

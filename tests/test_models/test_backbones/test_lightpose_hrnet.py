@@ -16,14 +16,7 @@ EXTRA = dict(
                 num_blocks=(1, 1, 1), num_channels=(8, 16, 32)))
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    """Small CPU ops: one thread is faster and immune to oversubscription
-    of the shared test machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.mark.parametrize('stride,channels', [(4, 8), (8, 16), (16, 32),

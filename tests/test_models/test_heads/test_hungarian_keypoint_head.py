@@ -20,14 +20,7 @@ from mmpose_tfx.models.utils import (KeypointHungarianMatcher,
                                      readout_assignment, solve_assignment)
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """These models are tiny: one thread avoids oversubscribing a shared
-    2-core machine (which made them 20x slower)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def brute_force(cost: np.ndarray):

@@ -17,14 +17,7 @@ K = 5
 FLIP = [0, 2, 1, 4, 3]
 
 
-@pytest.fixture(autouse=True)
-def _single_thread():
-    """Small CPU ops: one thread is faster and immune to oversubscription
-    of the shared test machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def _codec_cfg(use_offset=True):
