@@ -1,3 +1,8 @@
-from .checkpoint import checkpoint_safe_globals, register_checkpoint_safe_globals
+from .checkpoint import (CheckpointLoadError, checkpoint_safe_globals,
+                         history_buffer_statistic,
+                         register_checkpoint_safe_globals)
 
-__all__ = ["checkpoint_safe_globals", "register_checkpoint_safe_globals"]
+__all__ = [
+    'CheckpointLoadError', 'checkpoint_safe_globals',
+    'history_buffer_statistic', 'register_checkpoint_safe_globals'
+]

@@ -1,5 +1,7 @@
 """Checkpoints saved by `mim train mmpose` load under torch's weights_only
-default: in `mim test`, `--resume`, `init_model` and `MMPoseInferencer`.
+default: in `mim test`, `--resume`, `init_model` and `MMPoseInferencer`;
+crafted checkpoints (real gadget files) and files that are no checkpoint at
+all are refused with an error naming the file, and run no code.
 
 One module-scoped fixture trains the quickstart config for one epoch on a
 tiny SynthPose copy with the real `mim train`; the tests reuse its checkpoint.
@@ -15,8 +17,13 @@ import numpy as np
 import pytest
 import torch
 
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader, load_checkpoint
+
 import mmpose_tfx  # noqa: F401
-from mmpose_tfx.utils import checkpoint_safe_globals
+from mmpose_tfx.utils import (CheckpointLoadError, checkpoint_safe_globals,
+                              history_buffer_statistic)
+from mmpose_tfx.utils.checkpoint import HISTORY_BUFFER_STATISTICS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(
@@ -83,19 +90,131 @@ def test_checkpoint_needs_the_allow_list(trained):
     assert isinstance(sigmas, np.ndarray) and sigmas.shape == (17, )
 
 
-class _NotAllowed:
-    pass
+class _Call:
+    """Pickles as ``func(*args)`` (a REDUCE opcode), whatever ``func`` is:
+    the building block of the gadget files below."""
 
-
-class _WritesAFile:
-    """Unpickles as ``numpy.ndarray.tofile(array, path)``: reached through the
-    allow-listed ``getattr``, but calling it must still be refused."""
-
-    def __init__(self, path):
-        self.path = path
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
 
     def __reduce__(self):
-        return np.ndarray.tofile, (np.zeros(2), self.path)
+        return self.func, self.args
+
+
+def _builtin(name):
+    """``getattr(getattr(getattr, '__self__'), name)``: the builtins module
+    reached from ``getattr`` itself, then one of its functions."""
+    return _Call(getattr, _Call(getattr, getattr, '__self__'), name)
+
+
+def _rebuild_calls(func, *args):
+    """torch's default-allowed ``_rebuild_from_type_v2(func, type, args,
+    state)`` calls ``func(*args)``."""
+    return _Call(torch._tensor._rebuild_from_type_v2, func, torch.Tensor,
+                 args, {})
+
+
+def _gadgets(marker):
+    """name -> object whose unpickling would create ``marker``."""
+    m = str(marker)
+    return {
+        'exec via _rebuild_from_type_v2':
+        _rebuild_calls(_builtin('exec'), f'open({m!r}, "w").write("x")'),
+        'eval via _rebuild_from_type_v2':
+        _rebuild_calls(_builtin('eval'),
+                       f'open({m!r}, "w").write("x")'),
+        'os.system via __reduce__':
+        _Call(os.system, f'touch {m}'),
+        'getattr reaching the builtins module':
+        _Call(getattr, getattr, '__self__'),
+        "getattr reaching a function's __globals__":
+        _Call(getattr, _Call(getattr, HistoryBuffer, 'min'), '__globals__'),
+        'getattr of a non-statistics HistoryBuffer attribute':
+        _rebuild_calls(_Call(getattr, HistoryBuffer, 'update'), 1),
+    }
+
+
+def _write_gadget(path, obj):
+    torch.save({'state_dict': {}, 'meta': {}, 'x': obj}, path)
+
+
+@pytest.mark.parametrize('name', list(_gadgets('m')))
+def test_gadget_refused_without_side_effect(tmp_path, name):
+    """Each gadget file is refused by ``torch.load`` (weights_only default)
+    and by MMEngine's loader (CheckpointLoadError naming the file), and the
+    marker file it would create never appears."""
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    _write_gadget(path, _gadgets(marker)[name])
+    # the same file really runs its payload under a full unpickler
+    if 'exec' in name or 'eval' in name or 'system' in name:
+        try:
+            torch.load(path, weights_only=False)
+        except Exception:  # the payload ran before the rebuild failed
+            pass
+        assert marker.exists(), 'gadget does not work: the test is void'
+        marker.unlink()
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path)
+    with pytest.raises(pickle.UnpicklingError):
+        torch.load(path, weights_only=True)
+    with pytest.raises(CheckpointLoadError, match=re.escape(str(path))):
+        CheckpointLoader.load_checkpoint(str(path), map_location='cpu')
+    model = torch.nn.Linear(2, 2)
+    with pytest.raises(CheckpointLoadError, match='refused to load'):
+        load_checkpoint(model, str(path), map_location='cpu')
+    assert not marker.exists()
+
+
+def test_restricted_getattr_resolves_only_statistics():
+    for name in HISTORY_BUFFER_STATISTICS:
+        assert history_buffer_statistic(HistoryBuffer, name) is getattr(
+            HistoryBuffer, name)
+    for obj, name in [(HistoryBuffer, 'update'), (HistoryBuffer, '__init__'),
+                      (getattr, '__self__'), (np, 'load'),
+                      (HistoryBuffer.min, '__globals__'),
+                      (HistoryBuffer(), 'min')]:
+        with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
+            history_buffer_statistic(obj, name)
+    # the real getattr is not on the allow-list, under any name
+    assert getattr not in [
+        g[0] if isinstance(g, tuple) else g for g in checkpoint_safe_globals()
+    ]
+
+
+def test_history_buffer_round_trip(tmp_path):
+    """What resume needs: a HistoryBuffer (statistics methods pickled as
+    ``getattr(HistoryBuffer, 'min')``) loads with weights_only and keeps its
+    values and methods."""
+    buf = HistoryBuffer()
+    for v in (1., 2., 4.):
+        buf.update(v)
+    path = tmp_path / 'hub.pth'
+    torch.save({'buf': buf}, path)
+    raw = path.read_bytes()
+    assert b'getattr' in raw  # the reference the restricted getattr serves
+    out = torch.load(path, weights_only=True)['buf']
+    assert isinstance(out, HistoryBuffer)
+    assert out.mean() == pytest.approx(7. / 3.) and out.max() == 4.
+    assert out.statistics('min') == 1.
+
+
+def test_not_a_checkpoint_names_the_file(tmp_path):
+    text = tmp_path / 'notes.pth'
+    text.write_text('this is not a checkpoint\n')
+    with pytest.raises(CheckpointLoadError,
+                       match=re.escape(str(text)) + '.*not a valid'):
+        CheckpointLoader.load_checkpoint(str(text), map_location='cpu')
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    with pytest.raises(CheckpointLoadError, match=re.escape(str(empty))):
+        CheckpointLoader.load_checkpoint(str(empty), map_location='cpu')
+    with pytest.raises(FileNotFoundError):
+        CheckpointLoader.load_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+class _NotAllowed:
+    pass
 
 
 def test_allow_list_is_narrow(tmp_path):
@@ -103,13 +222,36 @@ def test_allow_list_is_narrow(tmp_path):
     torch.save({'x': _NotAllowed()}, path)
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path, weights_only=True)
-    target = tmp_path / 'written'
-    torch.save({'x': _WritesAFile(str(target))}, path)
-    with pytest.raises(pickle.UnpicklingError):
-        torch.load(path, weights_only=True)
-    assert not target.exists()
-    names = {getattr(g, '__name__', str(g)) for g in checkpoint_safe_globals()}
-    assert {'_reconstruct', 'ndarray', 'dtype', 'HistoryBuffer'} <= names
+    names = {
+        getattr(g[0] if isinstance(g, tuple) else g, '__name__', str(g))
+        for g in checkpoint_safe_globals()
+    }
+    assert {'_reconstruct', 'ndarray', 'dtype', 'HistoryBuffer',
+            'history_buffer_statistic'} <= names
+
+
+def test_mim_test_refuses_gadget_and_text_file(trained):
+    """``mim test`` with a gadget checkpoint fails (non-zero exit, no AP) and
+    the payload never runs; a text file renamed .pth is named as not a
+    valid checkpoint."""
+    tmp = trained['tmp']
+    marker = tmp / 'pwned_by_mim_test'
+    evil = tmp / 'epoch_evil.pth'
+    _write_gadget(evil, _gadgets(marker)['exec via _rebuild_from_type_v2'])
+    text = tmp / 'epoch_text.pth'
+    text.write_text('not a checkpoint')
+    for ckpt, expect in [(evil, 'refused to load checkpoint'),
+                         (text, 'is not a valid checkpoint')]:
+        proc = subprocess.run(
+            [MIM, 'test', 'mmpose', CONFIG, '--checkpoint', str(ckpt),
+             '--work-dir', str(tmp / 'evil_test')] +
+            _cfg_options(trained['data'], 1),
+            cwd=ROOT, capture_output=True, text=True, timeout=600)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode != 0, out[-3000:]
+        assert expect in out and str(ckpt) in out, out[-3000:]
+        assert not re.search(r'coco/AP: [0-9.]+', out)
+    assert not marker.exists()
 
 
 def test_mim_test_round_trip(trained):
