@@ -30,7 +30,7 @@ import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import numpy as np
-from demo_inputs import load_image_and_box
+from demo_inputs import keypoint_names, load_image_and_box, prepare_crop
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -104,18 +104,12 @@ def layer_predictions(model, img: np.ndarray,
         and ``track`` (``(M + 1, J, 2)``: ``coords`` of the matched queries).
     """
     import torch
-    from mmengine.dataset import Compose, pseudo_collate
 
     from mmpose_tfx.models.utils import readout_assignment
 
     _check_model(model)
-    pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
-    data_info = dict(img=img, bbox=bbox[None].astype(np.float32),
-                     bbox_score=np.ones(1, dtype=np.float32))
-    data_info.update(model.dataset_meta)
-    batch = pseudo_collate([pipeline(data_info)])
+    data, crop = prepare_crop(model, img, bbox)
     with torch.no_grad():
-        data = model.data_preprocessor(batch, False)
         inputs = data['inputs']
         logits, coords = stage_outputs(model, inputs)
         with_bg = model.test_cfg.get('readout_with_background', False)
@@ -123,10 +117,6 @@ def layer_predictions(model, img: np.ndarray,
     in_w, in_h = inputs.shape[-1], inputs.shape[-2]
     pix = coords[:, 0].cpu().numpy() * np.array([in_w, in_h])
     q = queries[0].cpu().numpy()
-    crop = inputs[0].permute(1, 2, 0).cpu().numpy()
-    mean = np.array(model.data_preprocessor.mean.view(-1).cpu())
-    std = np.array(model.data_preprocessor.std.view(-1).cpu())
-    crop = np.clip(crop * std + mean, 0, 255).astype(np.uint8)
     return dict(
         crop=crop,
         queries=q,
@@ -179,11 +169,6 @@ def query_class_distribution(model, dataset_cfg: dict,
     return dict(fraction=counts / n, matched=matched, num_samples=n)
 
 
-def _keypoint_names(dataset_meta: dict, num: int):
-    names = dataset_meta.get('keypoint_id2name', {})
-    return [names.get(i, str(i)) for i in range(num)]
-
-
 def draw_layers(result: Dict[str, np.ndarray], dataset_meta: dict,
                 out: str) -> None:
     """Fig. 4, first row: the matched queries after every stage."""
@@ -194,7 +179,7 @@ def draw_layers(result: Dict[str, np.ndarray], dataset_meta: dict,
     crop, track = result['crop'], result['track']
     stages, num_kpts = track.shape[:2]
     colors = plt.cm.tab20(np.linspace(0, 1, num_kpts))
-    names = _keypoint_names(dataset_meta, num_kpts)
+    names = keypoint_names(dataset_meta, num_kpts)
     fig, axes = plt.subplots(
         1, stages, figsize=(2.0 * stages, 2.0 * crop.shape[0] /
                             crop.shape[1] + 0.6))
@@ -254,7 +239,7 @@ def draw_distribution(dist: Dict[str, np.ndarray], dataset_meta: dict,
             ax.text(k, j, f'{v:.0f}', ha='center', va='center', fontsize=6,
                     color='white' if v > 60 else 'black')
     ax.set_yticks(range(num_kpts))
-    ax.set_yticklabels(_keypoint_names(dataset_meta, num_kpts), fontsize=6)
+    ax.set_yticklabels(keypoint_names(dataset_meta, num_kpts), fontsize=6)
     ax.set_xticks(range(len(queries)))
     ax.set_xticklabels([str(q) for q in queries], fontsize=6)
     ax.set_xlabel('query (the most often matched ones)', fontsize=7)

@@ -7,3 +7,5 @@ from .center_offset_heatmap import (  # noqa: E402
     CenterOffsetHeatmap, flip_center_offset, get_offset_heatmap_maximum)
 __all__ += ['CenterOffsetHeatmap', 'flip_center_offset',
             'get_offset_heatmap_maximum']
+from .regression_aux_heatmap_label import RegressionAuxHeatmapLabel  # noqa: E402
+__all__ += ['RegressionAuxHeatmapLabel']

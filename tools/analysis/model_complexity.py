@@ -157,7 +157,7 @@ def format_table(rows: List[Dict[str, float]]) -> str:
             f"{ratio(r['params_m'], r['paper_params_m'])} | "
             f"{r['gflops']:.2f} | {r['gflops_convfc']:.2f} | "
             f"{r['gflops_thop_deconv']:.2f} | "
-            f"{num(r['paper_gflops'], '.1f')} | "
+            f"{num(r['paper_gflops'], 'g')} | "
             f"{num(r['paper_ap'], '.1f')} {r['paper_metric']} |")
     return '\n'.join(lines)
 

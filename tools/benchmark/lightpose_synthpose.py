@@ -17,12 +17,10 @@ Writes ``WORK_DIR/lightpose_synthpose_os16[_os8].json``.
 """
 import argparse
 import json
-import os
 import os.path as osp
-import time
 from typing import Dict, Optional, Sequence
 
-from mim_steps import ROOT, bin_path, coco_metrics, last_checkpoint, run
+from mim_steps import COCO_METRICS, ROOT, train_and_test
 
 LABELS = {'heatmap only': 'hm', 'heatmap + offset': 'hmoff'}
 
@@ -30,24 +28,9 @@ LABELS = {'heatmap only': 'hm', 'heatmap + offset': 'hmoff'}
 def config_path(label: str, stride: int) -> str:
     return (f'configs/lightpose/td-{LABELS[label]}_lightpose-r18-os{stride}_'
             '1xb32-2e_synthpose-128x96.py')
-METRICS = ('AP', 'AP .5', 'AP .75', 'AR')
-# progress lines echoed while training / testing
-ECHO = r'Epoch\(train\).*\[\d+0/|coco/AP|Error'
 
 
-def train_and_test(config: str, work_dir: str) -> Dict[str, float]:
-    os.makedirs(work_dir, exist_ok=True)
-    t = time.time()
-    run([bin_path('mim'), 'train', 'mmpose', config, '--work-dir', work_dir],
-        osp.join(work_dir, 'train.log'), echo=ECHO)
-    train_s = time.time() - t
-    ckpt = last_checkpoint(work_dir)
-    out = run([bin_path('mim'), 'test', 'mmpose', config, '--checkpoint',
-               ckpt, '--work-dir', osp.join(work_dir, 'test')],
-              osp.join(work_dir, 'test.log'), echo=ECHO)
-    return dict(train_s=round(train_s, 1),
-                checkpoint=osp.relpath(ckpt, ROOT),
-                **coco_metrics(out, METRICS))
+METRICS = COCO_METRICS
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:

@@ -1,6 +1,6 @@
 """Heads; importing registers them into ``mmpose.registry.MODELS``."""
 __all__ = []
-from .regression_heads import HungarianKeypointHead  # noqa: E402
-__all__ += ['HungarianKeypointHead']
+from .regression_heads import HungarianKeypointHead, TFPoseHead  # noqa: E402
+__all__ += ['HungarianKeypointHead', 'TFPoseHead']
 from .heatmap_heads import OffsetHeatmapHead  # noqa: E402
 __all__ += ['OffsetHeatmapHead']

@@ -29,21 +29,27 @@ from mmpose.utils.typing import OptConfigType
 
 
 def sine_position_embedding(h: int, w: int, embed_dims: int,
-                            temperature: float = 10000.) -> Tensor:
+                            temperature: float = 10000.,
+                            offset: float = 0.) -> Tensor:
     """2D sine position embedding of TransPose / DETR, shape ``(h*w, d)``.
 
-    Positions are normalised to ``(0, 2*pi]`` along each axis; the first
-    ``d/2`` channels encode y, the last ``d/2`` encode x, each as interleaved
-    ``sin(p / T^(2i/(d/2))), cos(p / T^(2i/(d/2)))`` pairs. Computed with
-    mmdet's ``SinePositionalEncoding`` (``normalize=True``), which implements
-    exactly this formula. Token order is row-major (``index = y * w + x``).
+    Positions ``1..h`` / ``1..w`` (plus ``offset``) are normalised to
+    ``(0, 2*pi]`` along each axis; the first ``d/2`` channels encode y, the
+    last ``d/2`` encode x, each as interleaved ``sin(p / T^(2i/(d/2))),
+    cos(p / T^(2i/(d/2)))`` pairs. Computed with mmdet's
+    ``SinePositionalEncoding`` (``normalize=True``), which implements exactly
+    this formula; ``offset=-0.5`` is Deformable DETR's variant (cell
+    centres). Token order is row-major (``index = y * w + x``).
     """
     if embed_dims % 4 != 0:
         raise ValueError('the 2D sine position embedding needs embed_dims '
                          f'divisible by 4, got {embed_dims}')
     from mmdet.models.layers import SinePositionalEncoding
     encoder = SinePositionalEncoding(
-        num_feats=embed_dims // 2, temperature=temperature, normalize=True)
+        num_feats=embed_dims // 2,
+        temperature=temperature,
+        normalize=True,
+        offset=offset)
     mask = torch.zeros(1, h, w, dtype=torch.bool)
     pos = encoder(mask)  # (1, d, h, w)
     return pos.flatten(2).transpose(1, 2)[0].contiguous()

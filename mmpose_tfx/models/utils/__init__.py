@@ -1,10 +1,13 @@
 """Model utilities (matchers, transformer blocks) of mmpose-tfx."""
 from .hungarian_matcher import (KeypointHungarianMatcher, readout_assignment,
                                 solve_assignment)
+from .keypoint_query_decoder import (DecoderLayerWithoutQ2Q,
+                                     KeypointQueryDecoder, refine_coordinates)
 from .keypoint_transformer import (KeypointDetectionTransformer,
                                    TransformerDecoderLayer)
 
 __all__ = [
     'KeypointHungarianMatcher', 'readout_assignment', 'solve_assignment',
-    'KeypointDetectionTransformer', 'TransformerDecoderLayer'
+    'KeypointDetectionTransformer', 'TransformerDecoderLayer',
+    'KeypointQueryDecoder', 'DecoderLayerWithoutQ2Q', 'refine_coordinates'
 ]

@@ -1,3 +1,4 @@
 from .hungarian_keypoint_head import HungarianKeypointHead
+from .tfpose_head import TFPoseHead
 
-__all__ = ['HungarianKeypointHead']
+__all__ = ['HungarianKeypointHead', 'TFPoseHead']

@@ -1,0 +1,7 @@
+# TFPose ablation, Table 3: ResNet-18, N_E = 6, N_D = 4, no auxiliary loss
+# (6.59 GFLOPs, 67.2 COCO val AP).
+_base_ = ['../_base_/tfpose-r18_coco-256x192.py']
+
+model = dict(head=dict(query_decoder=dict(num_layers=4)))
+
+paper = dict(params_m=None, gflops=6.59, ap=67.2, metric='COCO val AP')
