@@ -10,3 +10,5 @@ from .version import __version__  # noqa: F401
 from .utils import checkpoint as _checkpoint  # noqa: F401  (safe globals)
 from . import codecs  # noqa: F401,E402
 from . import models  # noqa: F401,E402
+from . import datasets  # noqa: F401,E402  (transforms)
+from . import evaluation  # noqa: F401,E402  (metrics)

@@ -1,5 +1,7 @@
 """Datasets of mmpose-tfx. SynthPose is written in COCO format and read by
-MMPose's own ``CocoDataset``; this package holds only its generator."""
+MMPose's own ``CocoDataset``; this package holds its generator and the
+project's transforms (registered in MMPose's ``TRANSFORMS``)."""
 from . import synthpose  # noqa: F401
+from .transforms import BottomupShortSideResize  # noqa: F401
 
-__all__ = ['synthpose']
+__all__ = ['synthpose', 'BottomupShortSideResize']

@@ -15,7 +15,7 @@ from mmpose.testing import get_packed_inputs
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(
-    f for f in glob.glob(osp.join(ROOT, 'configs', 'prtr', '*.py')))
+    f for f in glob.glob(osp.join(ROOT, 'configs', 'prtr', 'td-reg_*.py')))
 COCO_FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
 MPII_FLIP = [5, 4, 3, 2, 1, 0, 6, 7, 8, 9, 15, 14, 13, 12, 11, 10]
 QUICKSTART = osp.join(ROOT, 'configs', 'prtr',

@@ -19,6 +19,13 @@ Counting conventions (stated because papers differ):
   reproduces TransPose-R's Table 2 numbers (see
   :func:`_deconv_output_count_extra`).
 
+- Not counted: ``grid_sample`` (the bilinear sampling of deformable
+  attention and of the end-to-end PRTR's STN crops) and element-wise ops.
+
+Bottom-up (end-to-end PRTR) configs are counted at their
+``complexity_input_size`` with the keypoint stage run on ``num_people``
+people, as tensor mode does.
+
 Paper numbers come from each config's ``paper`` dict.
 """
 import argparse
@@ -40,7 +47,11 @@ def project_configs() -> List[str]:
 
 
 def input_size_of(cfg) -> Sequence[int]:
-    """``(w, h)`` of the model input: the codec's, else TopdownAffine's."""
+    """``(w, h)`` of the model input: the config's ``complexity_input_size``
+    (bottom-up models, whose input size varies), else the codec's, else
+    TopdownAffine's."""
+    if cfg.get('complexity_input_size'):
+        return tuple(cfg.complexity_input_size)
     codec = cfg.model.get('head', {}).get('decoder') or cfg.get('codec')
     if codec is not None and 'input_size' in codec:
         return tuple(codec['input_size'])

@@ -5,9 +5,14 @@ from .keypoint_query_decoder import (DecoderLayerWithoutQ2Q,
                                      KeypointQueryDecoder, refine_coordinates)
 from .keypoint_transformer import (KeypointDetectionTransformer,
                                    TransformerDecoderLayer)
+from .person_detector import PersonDetectionTransformer
+from .stn_crop import (box_sampling_grid, crop_features, enlarge_boxes,
+                       from_box_frame, to_box_frame)
 
 __all__ = [
     'KeypointHungarianMatcher', 'readout_assignment', 'solve_assignment',
     'KeypointDetectionTransformer', 'TransformerDecoderLayer',
-    'KeypointQueryDecoder', 'DecoderLayerWithoutQ2Q', 'refine_coordinates'
+    'KeypointQueryDecoder', 'DecoderLayerWithoutQ2Q', 'refine_coordinates',
+    'PersonDetectionTransformer', 'box_sampling_grid', 'crop_features',
+    'enlarge_boxes', 'from_box_frame', 'to_box_frame'
 ]

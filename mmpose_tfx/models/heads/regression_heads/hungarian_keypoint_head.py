@@ -35,6 +35,7 @@ from typing import Dict, List, Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmdet.models.layers.transformer import MLP
 from mmpose.evaluation.functional import keypoint_pck_accuracy
 from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import KEYPOINT_CODECS, MODELS, TASK_UTILS
@@ -48,26 +49,6 @@ from ....codecs.coordinate_regression_label import \
 from ...necks.transformer_encoder_neck import sine_position_embedding
 from ...utils.hungarian_matcher import readout_assignment
 from ...utils.keypoint_transformer import KeypointDetectionTransformer
-
-
-class MLP(nn.Module):
-    """``num_layers`` linear layers with ReLU between them (DETR's MLP)."""
-
-    def __init__(self, in_dims: int, hidden_dims: int, out_dims: int,
-                 num_layers: int):
-        super().__init__()
-        if num_layers < 1:
-            raise ValueError(f'num_layers must be >= 1, got {num_layers}')
-        dims = [in_dims] + [hidden_dims] * (num_layers - 1) + [out_dims]
-        self.layers = nn.ModuleList(
-            nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-
-    def forward(self, x: Tensor) -> Tensor:
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < len(self.layers) - 1:
-                x = F.relu(x)
-        return x
 
 
 @MODELS.register_module()
@@ -173,6 +154,11 @@ class HungarianKeypointHead(BaseHead):
             norm_first=norm_first)
         self.query_embed = nn.Embedding(num_queries, embed_dims)
         self.cls_head = nn.Linear(embed_dims, num_keypoints + 1)
+        if coord_mlp_layers < 1:
+            raise ValueError(
+                f'coord_mlp_layers must be >= 1, got {coord_mlp_layers}')
+        # mmdet's DETR MLP (Linear + ReLU between layers): the same
+        # ``layers.{i}`` parameters as DETR's / the reference's bbox_embed
         self.coord_head = MLP(embed_dims, embed_dims, 2, coord_mlp_layers)
 
         self.matcher = TASK_UTILS.build(matcher)
@@ -312,6 +298,24 @@ class HungarianKeypointHead(BaseHead):
                 f'keypoint labels (B={b}): got keypoint_labels '
                 f'{tuple(gt.shape)} and keypoint_weights '
                 f'{tuple(weights.shape)}')
+        return self.loss_by_targets(cls_logits, coords, gt, weights)
+
+    def loss_by_targets(self, cls_logits: Tensor, coords: Tensor,
+                        gt: Tensor, weights: Tensor) -> dict:
+        """Matching + set loss of the decoder outputs against given targets
+        (also used by the end-to-end variant, whose targets come from its
+        person crops).
+
+        Args:
+            cls_logits (Tensor): ``(M, B, Q, J + 1)``.
+            coords (Tensor): ``(M, B, Q, 2)`` normalised coordinates.
+            gt (Tensor): ``(B, J, 2)`` normalised targets.
+            weights (Tensor): ``(B, J)`` keypoint weights.
+
+        Returns:
+            dict: the losses of :meth:`loss` and ``acc_pose``.
+        """
+        num_layers, b = coords.shape[:2]
         layers = list(range(num_layers)) if self.aux_loss else [
             num_layers - 1
         ]

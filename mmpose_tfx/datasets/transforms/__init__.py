@@ -1,0 +1,3 @@
+from .bottomup_transforms import BottomupShortSideResize
+
+__all__ = ['BottomupShortSideResize']

@@ -1,0 +1,3 @@
+from .person_box_metric import PersonBoxMetric
+
+__all__ = ['PersonBoxMetric']

@@ -1,0 +1,127 @@
+"""Every end-to-end PRTR config builds and runs loss / predict / tensor
+modes on the CPU through MMPose's BottomupPoseEstimator; the recipe is the
+paper's section 4.1."""
+import glob
+import os.path as osp
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'prtr', 'prtr-e2e_*')))
+QUICKSTART = osp.join(ROOT, 'configs', 'prtr',
+                      'prtr-e2e_res18_1xb16-24e_synthpose-128x128.py')
+
+pytestmark = pytest.mark.usefixtures('one_thread')
+
+
+def _load(path):
+    cfg = Config.fromfile(path)
+    init_default_scope('mmpose')
+    return cfg
+
+
+@lru_cache(maxsize=None)
+def _model(path):
+    """Built without any download (no ImageNet / DETR weights)."""
+    cfg = _load(path)
+    cfg.model.backbone.init_cfg = None
+    cfg.model.head.person_detector.init_cfg = None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def _samples(b, h, w, k=17, seed=0):
+    rng = np.random.default_rng(seed)
+    samples = []
+    for i in range(b):
+        n = i + 1
+        x1 = rng.uniform(0, w - 50, n)
+        y1 = rng.uniform(0, h - 60, n)
+        boxes = np.stack([x1, y1, x1 + 40, y1 + 55], 1).astype(np.float32)
+        kpts = (boxes[:, None, :2] + rng.uniform(1, 39, (n, k, 2))).astype(
+            np.float32)
+        s = PoseDataSample(metainfo=dict(
+            batch_input_shape=(h, w), img_shape=(h, w), input_size=(w, h),
+            input_center=np.array([w / 2, h / 2]),
+            input_scale=np.array([w, h], np.float32), iscrowd=[0] * n))
+        s.gt_instances = InstanceData(bboxes=boxes, keypoints=kpts,
+                                      keypoints_visible=np.ones((n, k),
+                                                                np.float32))
+        samples.append(s)
+    return samples
+
+
+def test_configs_found():
+    names = {osp.basename(c) for c in CONFIGS}
+    assert names == {
+        'prtr-e2e_res101_8xb2-80e_coco-1024x1400.py',
+        'prtr-e2e_hrnet-w48_8xb2-80e_coco-1024x1400.py',
+        osp.basename(QUICKSTART)
+    }
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds_and_runs(path):
+    cfg = _load(path)
+    assert cfg.model.type == 'BottomupPoseEstimator'
+    model = _model(path)
+    h = w = 128
+    x = torch.randn(2, 3, h, w)
+    model.eval()
+    with torch.no_grad():
+        scores, boxes, kpts, kscores = model(x, None, mode='tensor')
+    p = min(model.head.num_people, model.head.person_detector.num_queries)
+    assert scores.shape == (2, p) and kpts.shape == (2, p, 17, 2)
+    model.train()
+    losses = model(x, _samples(2, h, w), mode='loss')
+    assert {'det.loss_cls', 'det.loss_bbox', 'det.loss_iou',
+            'kpt.loss_cls', 'kpt.loss_kpt'} <= set(losses)
+    assert all(torch.isfinite(v) for v in losses.values())
+    if path == QUICKSTART:
+        sum(v for n, v in losses.items() if 'loss' in n).backward()
+        for name, param in model.named_parameters():
+            if param.requires_grad:
+                assert param.grad is not None, name
+        model.zero_grad()
+    model.eval()
+    with torch.no_grad():
+        preds = model(x, _samples(2, h, w), mode='predict')
+    inst = preds[0].pred_instances
+    n = len(inst.keypoints)
+    assert inst.keypoints.shape == (n, 17, 2)
+    assert inst.bboxes.shape == (n, 4) and inst.bbox_scores.shape == (n, )
+    assert (inst.bbox_scores > cfg.model.test_cfg.score_thr).all()
+
+
+def test_recipe_is_the_papers():
+    for path in CONFIGS:
+        if 'synthpose' in path:
+            continue
+        cfg = _load(path)
+        opt = cfg.optim_wrapper
+        assert opt.optimizer.type == 'AdamW' and opt.optimizer.lr == 1e-4
+        assert opt.optimizer.weight_decay == 1e-4
+        assert opt.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
+        assert opt.clip_grad.max_norm == 0.1
+        (sched, ) = cfg.param_scheduler
+        assert list(sched.milestones) == [25, 60] and sched.gamma == 0.5
+        head = cfg.model.head
+        assert head.box_scale == 1.25 and head.max_train_people == 5
+        assert head.person_detector.num_queries == 100
+        assert 'detr_r50' in head.person_detector.init_cfg.checkpoint
+        resize = cfg.train_pipeline[2].transforms[0][0]
+        sides = [s for s, _ in resize.scales]
+        assert min(sides) == 760 and max(sides) == 1024
+        assert {long for _, long in resize.scales} == {1400}
+        assert cfg.val_evaluator[0].nms_mode == 'none'
+        assert cfg.val_evaluator[1].type == 'PersonBoxMetric'
