@@ -9,3 +9,6 @@ __all__ += ['CenterOffsetHeatmap', 'flip_center_offset',
             'get_offset_heatmap_maximum']
 from .regression_aux_heatmap_label import RegressionAuxHeatmapLabel  # noqa: E402
 __all__ += ['RegressionAuxHeatmapLabel']
+from .image_level_keypoint_label import (  # noqa: E402
+    ImageLevelKeypointLabel, is_location_labelled)
+__all__ += ['ImageLevelKeypointLabel', 'is_location_labelled']

@@ -2,6 +2,7 @@
 MMPose's own ``CocoDataset``; this package holds its generator and the
 project's transforms (registered in MMPose's ``TRANSFORMS``)."""
 from . import synthpose  # noqa: F401
+from .location_labelled_subset import LocationLabelledSubset  # noqa: F401
 from .transforms import BottomupShortSideResize  # noqa: F401
 
-__all__ = ['synthpose', 'BottomupShortSideResize']
+__all__ = ['synthpose', 'BottomupShortSideResize', 'LocationLabelledSubset']

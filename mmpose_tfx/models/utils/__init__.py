@@ -6,6 +6,7 @@ from .keypoint_query_decoder import (DecoderLayerWithoutQ2Q,
 from .keypoint_transformer import (KeypointDetectionTransformer,
                                    TransformerDecoderLayer)
 from .person_detector import PersonDetectionTransformer
+from .semantic_graph_conv import SemanticGraphConv, skeleton_adjacency
 from .stn_crop import (box_sampling_grid, crop_features, enlarge_boxes,
                        from_box_frame, to_box_frame)
 
@@ -14,5 +15,6 @@ __all__ = [
     'KeypointDetectionTransformer', 'TransformerDecoderLayer',
     'KeypointQueryDecoder', 'DecoderLayerWithoutQ2Q', 'refine_coordinates',
     'PersonDetectionTransformer', 'box_sampling_grid', 'crop_features',
-    'enlarge_boxes', 'from_box_frame', 'to_box_frame'
+    'enlarge_boxes', 'from_box_frame', 'to_box_frame', 'SemanticGraphConv',
+    'skeleton_adjacency'
 ]

@@ -19,7 +19,7 @@ When the module is traced (FLOP counting) attention runs through its
 explicit ``softmax(QK^T)V`` path so that the counter sees both products;
 otherwise PyTorch's fused kernel is used. The result is the same.
 """
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -78,19 +78,26 @@ class TransformerDecoderLayer(BaseModule):
         return self.dropout1(out)
 
     def _cross(self, x: Tensor, query_pos: Tensor, memory: Tensor,
-               pos: Optional[Tensor]) -> Tensor:
+               pos: Optional[Tensor], need_weights: bool = False
+               ) -> Tuple[Tensor, Optional[Tensor]]:
         key = memory if pos is None else memory + pos
-        out = self.cross_attn(
+        out, weights = self.cross_attn(
             x + query_pos, key, memory,
-            need_weights=_explicit_attention())[0]
-        return self.dropout2(out)
+            need_weights=need_weights or _explicit_attention(),
+            average_attn_weights=True)
+        return self.dropout2(out), (weights if need_weights else None)
 
     def _ffn(self, x: Tensor) -> Tensor:
         x = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return self.dropout3(x)
 
-    def forward(self, x: Tensor, memory: Tensor, query_pos: Tensor,
-                pos: Optional[Tensor] = None) -> Tensor:
+    def forward(self,
+                x: Tensor,
+                memory: Tensor,
+                query_pos: Tensor,
+                pos: Optional[Tensor] = None,
+                need_cross_weights: bool = False
+                ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """Refine the hypotheses.
 
         Args:
@@ -98,19 +105,25 @@ class TransformerDecoderLayer(BaseModule):
             memory (Tensor): Encoder output ``(B, L, d)``.
             query_pos (Tensor): Query embedding ``(1 or B, Q, d)``.
             pos (Tensor, optional): Position embedding ``(1 or B, L, d)``.
+            need_cross_weights (bool): Also return the cross-attention
+                weights averaged over heads, ``(B, Q, L)``, rows summing to
+                1 (LOFR's part response maps).
 
         Returns:
-            Tensor: ``(B, Q, d)``.
+            Tensor: ``(B, Q, d)`` (and the weights if asked for).
         """
         if self.norm_first:
             x = x + self._self(self.norm1(x), query_pos)
-            x = x + self._cross(self.norm2(x), query_pos, memory, pos)
+            a, w = self._cross(self.norm2(x), query_pos, memory, pos,
+                               need_cross_weights)
+            x = x + a
             x = x + self._ffn(self.norm3(x))
         else:
             x = self.norm1(x + self._self(x, query_pos))
-            x = self.norm2(x + self._cross(x, query_pos, memory, pos))
+            a, w = self._cross(x, query_pos, memory, pos, need_cross_weights)
+            x = self.norm2(x + a)
             x = self.norm3(x + self._ffn(x))
-        return x
+        return (x, w) if need_cross_weights else x
 
 
 class KeypointDetectionTransformer(BaseModule):
