@@ -23,7 +23,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from demo_inputs import load_image_and_box
+from demo_inputs import load_image_and_box, prepare_crop
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -55,7 +55,9 @@ def dependency_areas(model, img: np.ndarray, bbox: np.ndarray,
         model: A top-down MMPose model whose neck is a
             ``TransformerEncoderNeck``.
         img (np.ndarray): BGR image ``(H, W, 3)``.
-        bbox (np.ndarray): ``(4,)`` box ``x1, y1, x2, y2`` in image pixels.
+        bbox (np.ndarray): ``(4,)`` box ``x1, y1, x2, y2`` in image pixels
+            (``ValueError`` when not finite, under a pixel wide or high, or
+            outside the image).
         layer (int): Encoder layer index.
 
     Returns:
@@ -67,7 +69,6 @@ def dependency_areas(model, img: np.ndarray, bbox: np.ndarray,
     """
     import torch
     import torch.nn.functional as F
-    from mmengine.dataset import Compose, pseudo_collate
 
     from mmpose_tfx.models.necks import TransformerEncoderNeck
 
@@ -78,14 +79,8 @@ def dependency_areas(model, img: np.ndarray, bbox: np.ndarray,
     if not -num_layers <= layer < num_layers:
         raise ValueError(f'--layer {layer} is out of range for a neck with '
                          f'{num_layers} layers')
-    cfg = model.cfg
-    pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
-    data_info = dict(img=img, bbox=bbox[None].astype(np.float32),
-                     bbox_score=np.ones(1, dtype=np.float32))
-    data_info.update(model.dataset_meta)
-    batch = pseudo_collate([pipeline(data_info)])
+    data, crop = prepare_crop(model, img, bbox)  # checks the box
     with torch.no_grad():
-        data = model.data_preprocessor(batch, False)
         inputs = data['inputs']
         # predictions exactly as the model makes them (flip test included)
         sample = model.predict(inputs, data['data_samples'])[0]
@@ -107,10 +102,6 @@ def dependency_areas(model, img: np.ndarray, bbox: np.ndarray,
     grids = attn[idx].reshape(-1, 1, feat_h, feat_w)
     areas = F.interpolate(grids, size=(in_h, in_w), mode='bilinear',
                           align_corners=False)[:, 0]
-    crop = inputs[0].permute(1, 2, 0).cpu().numpy()
-    mean = np.array(model.data_preprocessor.mean.view(-1).cpu())
-    std = np.array(model.data_preprocessor.std.view(-1).cpu())
-    crop = np.clip(crop * std + mean, 0, 255).astype(np.uint8)
     return dict(
         crop=crop,
         keypoints=crop_kpts,
@@ -174,7 +165,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     import mmpose_tfx  # noqa: F401  (registers modules, safe checkpoints)
 
     model = init_model(args.config, args.checkpoint, device=args.device)
-    result = dependency_areas(model, img, bbox, layer=args.layer)
+    try:
+        result = dependency_areas(model, img, bbox, layer=args.layer)
+    except ValueError as e:
+        raise SystemExit(str(e))
     layer = args.layer % model.neck.num_layers
     title = f'layer {layer + 1}/{model.neck.num_layers}'
     draw(result, model.dataset_meta, args.out, args.threshold, title)

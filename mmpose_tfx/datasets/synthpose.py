@@ -69,6 +69,33 @@ json) is the full silhouette's pixel count. ``generate_split`` writes no
 annotation for a figure with no keypoint inside the image or a box narrower
 than 2 px (placement makes both rare; MMPose would drop them anyway).
 
+Truncation (``truncation=P``, ``--truncation P``)
+------------------------------------------------
+By default a figure lies (almost) wholly inside the image, so nearly every
+person shows all 17 keypoints and image-level labels such as "which keypoint
+classes are present in this person crop" (taken from ``v > 0``; what LOFR
+learns from) carry little signal. With ``P > 0`` each figure is, with
+probability ``P``, placed across a random image side so that 1 to 13 of its
+keypoints (uniformly many) fall outside the image (``v = 0``) while at least
+4 stay inside (``v > 0``) and its box stays at least 8 px on each side; when
+no such placement fits among the other figures in 5 tries, the figure is
+placed as usual. Every other rule above holds unchanged. ``P = 0`` draws no
+extra random numbers, so its output is byte-identical to the output without
+the option.
+
+Output directory
+----------------
+:func:`generate_dataset` never writes over or deletes what it did not
+create. The target must be absent or an empty directory; the dataset is built
+in a hidden sibling directory (``.<name>.synthpose-tmp-*``) and renamed to
+the target only when complete, so an interrupted run leaves no partial
+dataset there (a run killed with SIGKILL may leave the hidden sibling
+behind). It also writes :data:`MANIFEST_FILE`, listing every file it wrote
+with its sha256 and the generation parameters. ``overwrite=True``
+(``--overwrite``) replaces a previous output as a whole, and only one whose
+manifest is valid and lists everything in the directory, unchanged; a
+directory with any other file is refused.
+
 Determinism
 -----------
 Image ``index`` of split ``split`` under ``seed`` is drawn with its own
@@ -80,15 +107,19 @@ Public API: :func:`make_rng`, :func:`render_image`, :func:`keypoint_pixel`,
 :func:`instance_to_coco`, :func:`coco_categories`, :func:`generate_split`,
 :func:`generate_dataset`, and the constants :data:`COCO_KEYPOINT_NAMES`,
 :data:`COCO_SKELETON` (1-based like COCO), :data:`FLIP_PAIRS`,
-:data:`OCCLUDER_ID`.
+:data:`OCCLUDER_ID`, :data:`MANIFEST_FILE`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
 import os.path as osp
+import secrets
+import shutil
 import time
+import warnings
 import zlib
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -97,6 +128,7 @@ import numpy as np
 
 __all__ = [
     'COCO_KEYPOINT_NAMES', 'COCO_SKELETON', 'FLIP_PAIRS', 'OCCLUDER_ID',
+    'MANIFEST_FILE',
     'make_rng', 'render_image', 'keypoint_pixel', 'instance_to_coco',
     'coco_categories', 'generate_split', 'generate_dataset'
 ]
@@ -116,10 +148,19 @@ COCO_SKELETON = (
 FLIP_PAIRS = ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14),
               (15, 16))
 OCCLUDER_ID = -1
+# written by generate_dataset: what it created (sha256 per file); the only
+# files overwrite=True may remove
+MANIFEST_FILE = 'synthpose_manifest.json'
 
 _KP = {name: i for i, name in enumerate(COCO_KEYPOINT_NAMES)}
 _SPLIT_MIN_SIZE = 32  # smallest accepted image side
 _PLACEMENT_TRIES = 10
+# truncated placement (``truncation > 0``): the first tries cut the figure
+# at one image side; a truncated figure keeps at least this many keypoints
+# inside the image and a box of at least this many pixels per side
+_TRUNC_TRIES = _PLACEMENT_TRIES // 2
+_TRUNC_MIN_KEYPOINTS = 4
+_TRUNC_MIN_BOX = 8
 _SHIFT = 4  # OpenCV fixed-point bits for sub-pixel drawing
 _ONE = 1 << _SHIFT
 
@@ -485,10 +526,46 @@ def _bbox_iou_min(a, b) -> Tuple[float, float]:
     return inter / max(aa + ab - inter, 1e-9), inter / max(min(aa, ab), 1e-9)
 
 
+def _check_fraction(name, value) -> float:
+    if isinstance(value, bool) or not isinstance(
+            value, (int, float, np.integer, np.floating)) or \
+            not 0 <= value <= 1:  # also False for NaN
+        raise ValueError(f'{name} must be a number in [0, 1], got {value!r}')
+    return float(value)
+
+
+def _inside(kp: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Which keypoints lie in the image (the ``v > 0`` rule)."""
+    return (kp[:, 0] >= 0) & (kp[:, 0] <= w - 1) & (kp[:, 1] >= 0) & \
+        (kp[:, 1] <= h - 1)
+
+
+def _truncated_center(rng: np.random.Generator, local: np.ndarray,
+                      lo_xy: np.ndarray, hi_xy: np.ndarray, w: int,
+                      h: int) -> np.ndarray:
+    """A figure centre that puts 1 to ``17 - _TRUNC_MIN_KEYPOINTS``
+    keypoints (``local``: relative to the centre) beyond one image side."""
+    side = int(rng.integers(4))  # left, right, top, bottom
+    axis, far = side // 2, side % 2 == 1
+    num_out = int(rng.integers(1, NUM_KEYPOINTS - _TRUNC_MIN_KEYPOINTS + 1))
+    # near side: keypoint s is outside iff c + s < 0; far side (limit L):
+    # iff c + s > L, i.e. (-s) < c - L. Cut between the num_out-th and the
+    # next keypoint counted from that side.
+    s = np.sort(-local[:, axis] if far else local[:, axis])
+    cut = s[num_out - 1] + rng.uniform(0.25, 0.75) * (
+        s[num_out] - s[num_out - 1])
+    limit = (w, h)[axis] - 1
+    c = np.where(hi_xy > lo_xy, lo_xy + rng.random(2) * (hi_xy - lo_xy),
+                 (lo_xy + hi_xy) / 2)
+    c[axis] = limit + cut if far else -cut
+    return c
+
+
 def render_image(rng: np.random.Generator,
                  width: int = 256,
                  height: int = 256,
-                 max_people: int = 4
+                 max_people: int = 4,
+                 truncation: float = 0.0
                  ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """Draw one SynthPose image.
 
@@ -497,6 +574,9 @@ def render_image(rng: np.random.Generator,
         width, height: image size in pixels (each >= 32).
         max_people: at most this many figures (1..max_people, fewer more
             likely).
+        truncation: probability in ``[0, 1]`` that a figure is placed across
+            an image side (see the module docstring). ``0`` draws no extra
+            random numbers: the image is the one drawn without the option.
 
     Returns:
         ``(img, id_map, instances)``: ``img`` is ``(H, W, 3)`` uint8 **BGR**
@@ -512,6 +592,7 @@ def render_image(rng: np.random.Generator,
     width = _check_int('width', width, _SPLIT_MIN_SIZE)
     height = _check_int('height', height, _SPLIT_MIN_SIZE)
     max_people = _check_int('max_people', max_people, 1)
+    truncation = _check_fraction('truncation', truncation)
     w, h = width, height
     img = _background(rng, w, h)
     ids = np.zeros((h, w), np.int32)
@@ -541,18 +622,37 @@ def render_image(rng: np.random.Generator,
         slack = 0.1 * ext  # allows a little truncation at the border
         lo_xy = -mn - slack
         hi_xy = np.array([w, h]) - mx + slack
-        for _ in range(_PLACEMENT_TRIES):
-            c = np.where(hi_xy > lo_xy,
-                         lo_xy + rng.random(2) * (hi_xy - lo_xy),
-                         (np.array([w, h]) - mn - mx) / 2)
+        # no draw at all when truncation == 0 (output as without the option)
+        truncate = truncation > 0 and rng.random() < truncation
+        for attempt in range(_PLACEMENT_TRIES):
+            cut = truncate and attempt < _TRUNC_TRIES  # then placed normally
+            if cut:
+                c = _truncated_center(rng, local, lo_xy, hi_xy, w, h)
+            else:
+                c = np.where(hi_xy > lo_xy,
+                             lo_xy + rng.random(2) * (hi_xy - lo_xy),
+                             (np.array([w, h]) - mn - mx) / 2)
             box = (c[0] + mn[0], c[1] + mn[1], c[0] + mx[0], c[1] + mx[1])
             if any(iou > 0.4 or inter_min > 0.7 for iou, inter_min in
                    (_bbox_iou_min(box, b) for b in placed_boxes)):
                 continue
-            img_bak = img.copy() if k > 1 else None
-            ids_bak = ids.copy() if k > 1 else None
+            backup = k > 1 or cut
+            img_bak = img.copy() if backup else None
+            ids_bak = ids.copy() if backup else None
             kp = _draw_figure(cv, fig, col, _transform(fig, scale, angle, c),
                               scale, k, rng)
+            if cut:  # some keypoints outside, enough inside, a real box
+                n_in = int(_inside(np.round(kp, 2), w, h).sum())
+                mask = ids == k
+                box_w = np.flatnonzero(mask.any(0))
+                box_h = np.flatnonzero(mask.any(1))
+                if not _TRUNC_MIN_KEYPOINTS <= n_in < NUM_KEYPOINTS or \
+                        len(box_w) == 0 or \
+                        box_w[-1] - box_w[0] + 1 < _TRUNC_MIN_BOX or \
+                        box_h[-1] - box_h[0] + 1 < _TRUNC_MIN_BOX:
+                    img[...] = img_bak
+                    ids[...] = ids_bak
+                    continue
             if k > 1:  # every earlier figure must stay >= 55 % visible
                 vis = np.bincount(ids[ids > 0].ravel(), minlength=k + 1)
                 if np.any(vis[1:k] < 0.55 * np.asarray(amodal[1:k])):
@@ -665,9 +765,9 @@ def _make_dir(path):
 
 
 def _render_task(args):
-    img_dir, split, seed, index, w, h, max_people, quality = args
+    img_dir, split, seed, index, w, h, max_people, quality, truncation = args
     rng = make_rng(seed, split, index)
-    img, _, instances = render_image(rng, w, h, max_people)
+    img, _, instances = render_image(rng, w, h, max_people, truncation)
     fname = f'{index:06d}.jpg'
     ok = cv2.imwrite(osp.join(img_dir, fname), img,
                      [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -683,13 +783,18 @@ def generate_split(out_dir,
                    img_size: Sequence[int] = (256, 256),
                    workers: Optional[int] = None,
                    max_people: int = 4,
-                   jpeg_quality: int = 95) -> dict:
+                   jpeg_quality: int = 95,
+                   truncation: float = 0.0) -> dict:
     """Write ``out_dir/<split>/*.jpg`` and
     ``out_dir/annotations/person_keypoints_<split>.json``.
 
     Returns the COCO dict that was written. Image ids are ``index + 1``,
     file names ``f'{index:06d}.jpg'`` (relative to ``out_dir/<split>/``),
-    annotation ids run from 1 in image order.
+    annotation ids run from 1 in image order. Refuses (``ValueError``) a
+    non-empty ``out_dir/<split>/`` or an existing annotation file; the
+    annotation file is written last and atomically, so an interrupted call
+    leaves images but no annotations. :func:`generate_dataset` is the safe
+    way to write a whole dataset.
     """
     out_dir = _check_out_dir(out_dir)
     if not isinstance(split, str) or not split or '/' in split or \
@@ -702,18 +807,26 @@ def generate_split(out_dir,
     jpeg_quality = _check_int('jpeg_quality', jpeg_quality, 1)
     if jpeg_quality > 100:
         raise ValueError(f'jpeg_quality must be <= 100, got {jpeg_quality}')
+    truncation = _check_fraction('truncation', truncation)
     if workers is None:
         workers = os.cpu_count() or 1
     workers = _check_int('workers', workers, 1)
 
     img_dir = osp.join(out_dir, split)
     ann_dir = osp.join(out_dir, 'annotations')
+    ann_file = osp.join(ann_dir, f'person_keypoints_{split}.json')
+    if osp.isdir(img_dir) and os.listdir(img_dir):
+        raise ValueError(f'{img_dir!r} is not empty: generate_split never '
+                         'writes over existing files')
+    if osp.lexists(ann_file):
+        raise ValueError(f'{ann_file!r} exists: generate_split never writes '
+                         'over existing files')
     _make_dir(out_dir)
     _make_dir(img_dir)
     _make_dir(ann_dir)
 
-    tasks = [(img_dir, split, seed, i, w, h, max_people, jpeg_quality)
-             for i in range(num_images)]
+    tasks = [(img_dir, split, seed, i, w, h, max_people, jpeg_quality,
+              truncation) for i in range(num_images)]
     # Worker processes are forked. OpenCV's thread pool does not survive a
     # fork (reconfiguring it in the child can deadlock), so the parent
     # switches OpenCV to one thread before forking (children inherit that and
@@ -747,16 +860,209 @@ def generate_split(out_dir,
             pool.join()
         if cv_threads is not None:
             cv2.setNumThreads(cv_threads)
+    desc = f'SynthPose {split} split (seed {seed})'
+    if truncation > 0:  # the default keeps the description it always had
+        desc = f'SynthPose {split} split (seed {seed}, truncation ' \
+            f'{truncation:g})'
     coco = dict(
-        info=dict(description=f'SynthPose {split} split (seed {seed})',
-                  version='1.0', year=2024),
+        info=dict(description=desc, version='1.0', year=2024),
         licenses=[],
         images=images,
         annotations=annotations,
         categories=coco_categories())
-    with open(osp.join(ann_dir, f'person_keypoints_{split}.json'), 'w') as f:
-        json.dump(coco, f, separators=(',', ':'))
+    tmp = osp.join(ann_dir, f'.{osp.basename(ann_file)}.{_token()}.tmp')
+    try:
+        with open(tmp, 'x') as f:
+            json.dump(coco, f, separators=(',', ':'))
+        os.replace(tmp, ann_file)
+    except BaseException:
+        if osp.lexists(tmp):
+            os.remove(tmp)
+        raise
     return coco
+
+
+# ---------------------------------------------------------------------------
+# a whole dataset: built in a temporary sibling directory, then renamed into
+# place; MANIFEST_FILE lists what was written (the only files --overwrite
+# may remove later)
+# ---------------------------------------------------------------------------
+def _token() -> str:
+    return f'{os.getpid()}-{secrets.token_hex(4)}'
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _new_sibling_dir(target: str, what: str) -> str:
+    """Create an empty hidden directory next to ``target`` (same file
+    system, so a rename moves it into place)."""
+    parent, name = osp.split(target)
+    while True:
+        path = osp.join(parent, f'.{name}.synthpose-{what}-{_token()}')
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise type(e)(f'cannot create a directory in {parent!r} (where '
+                          f'the output directory goes): {e.strerror}')
+
+
+def _read_manifest(target: str) -> Optional[dict]:
+    """The manifest of a SynthPose output in ``target``, or None when there
+    is no valid one."""
+    path = osp.join(target, MANIFEST_FILE)
+    if not osp.isfile(path) or osp.islink(path):
+        return None
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or \
+            manifest.get('generator') != 'SynthPose' or \
+            not isinstance(manifest.get('files'), dict):
+        return None
+    files = manifest['files']
+    for rel, digest in files.items():
+        # a relative path inside target, in normal form
+        if not isinstance(rel, str) or not isinstance(digest, str) or \
+                osp.isabs(rel) or osp.normpath(rel) != rel or \
+                rel.startswith('..') or rel == MANIFEST_FILE:
+            return None
+    return manifest
+
+
+def _replaceable_files(out_dir: str, target: str, manifest: dict
+                       ) -> List[str]:
+    """The files of the previous output in ``target`` (all listed in its
+    manifest, unchanged since written); raises if anything else is there."""
+    files = manifest['files']
+    dirs = {osp.dirname(rel) for rel in files}
+    for rel in list(dirs):
+        while rel:
+            rel = osp.dirname(rel)
+            dirs.add(rel)
+
+    def unreadable(e: OSError):
+        raise e  # os.walk would skip the directory silently
+
+    stray, changed, found = [], [], []
+    for root, subdirs, names in os.walk(target, onerror=unreadable):
+        for name in sorted(subdirs) + sorted(names):
+            path = osp.join(root, name)
+            rel = osp.relpath(path, target)
+            if rel == MANIFEST_FILE:
+                continue
+            if osp.islink(path):
+                stray.append(rel)
+            elif name in subdirs:
+                if rel not in dirs:
+                    stray.append(rel + '/')
+            elif rel not in files or not osp.isfile(path):  # e.g. a fifo
+                stray.append(rel)
+            elif _sha256(path) != files[rel]:
+                changed.append(rel)
+            else:
+                found.append(rel)
+        subdirs[:] = [d for d in subdirs
+                      if not osp.islink(osp.join(root, d))]
+
+    def some(paths):
+        more = f' and {len(paths) - 5} more' if len(paths) > 5 else ''
+        return ', '.join(paths[:5]) + more
+
+    if stray:
+        raise ValueError(
+            f'refusing to overwrite {out_dir!r}: it holds what SynthPose did '
+            f'not write ({some(stray)}); move that away or choose another '
+            'directory')
+    if changed:
+        raise ValueError(
+            f'refusing to overwrite {out_dir!r}: files changed after '
+            f'SynthPose wrote them ({some(changed)}); move them away or '
+            'choose another directory')
+    return found
+
+
+def _check_target(out_dir: str, target: str,
+                  overwrite: bool) -> Optional[List[str]]:
+    """None when ``target`` is absent or an empty directory; the files to
+    replace when it is a previous SynthPose output and ``overwrite``;
+    raises ``ValueError`` otherwise."""
+    if not osp.lexists(target):
+        return None
+    if not osp.isdir(target):
+        raise ValueError(f'output path {out_dir!r} exists and is not a '
+                         'directory')
+    if osp.ismount(target):
+        raise ValueError(f'output directory {out_dir!r} is a mount point; '
+                         'SynthPose renames a finished dataset into place, '
+                         'so give a directory inside it')
+    if not os.listdir(target):
+        return None
+    manifest = _read_manifest(target)
+    if not overwrite:
+        hint = (' It holds a previous SynthPose output: pass --overwrite '
+                '(overwrite=True) to replace it.' if manifest else '')
+        raise ValueError(f'output directory {out_dir!r} is not empty; '
+                         'SynthPose never writes over files it did not '
+                         f'create: choose a new or empty directory.{hint}')
+    if manifest is None:
+        raise ValueError(f'refusing to overwrite {out_dir!r}: it has no '
+                         f'valid {MANIFEST_FILE}, so it is not a SynthPose '
+                         'output; remove it yourself or choose another '
+                         'directory')
+    return _replaceable_files(out_dir, target, manifest)
+
+
+def _remove_old(path: str, files: List[str]):
+    """Remove ``files`` (relative to ``path``), the manifest and then the
+    directories they leave empty; anything else stays (with a warning)."""
+    for rel in files + [MANIFEST_FILE]:
+        try:
+            os.remove(osp.join(path, rel))
+        except FileNotFoundError:
+            pass
+    for root, _, _ in sorted(os.walk(path), key=lambda t: -len(t[0])):
+        try:
+            os.rmdir(root)
+        except OSError:
+            pass
+    if osp.lexists(path):
+        warnings.warn(f'kept {path!r}: it holds files the replaced SynthPose '
+                      'output did not list')
+
+
+def _install(tmp: str, out_dir: str, target: str, overwrite: bool):
+    """Rename the finished ``tmp`` to ``target``. ``target`` is checked
+    again (it may have changed while generating); a previous output there
+    is moved aside first and its listed files are removed afterwards."""
+    old_files = _check_target(out_dir, target, overwrite)
+    if old_files is None:
+        # absent or empty: rename(2) replaces an empty directory and fails
+        # on one that was filled meanwhile
+        try:
+            os.rename(tmp, target)
+        except OSError as e:
+            raise type(e)(f'cannot move the finished dataset to {out_dir!r}:'
+                          f' {e.strerror}') from e
+        return
+    aside = _new_sibling_dir(target, 'old')
+    os.rename(target, aside)  # replaces the empty ``aside``
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    _remove_old(aside, old_files)
 
 
 def generate_dataset(out_dir,
@@ -765,24 +1071,70 @@ def generate_dataset(out_dir,
                      seed: int = 0,
                      img_size: Sequence[int] = (256, 256),
                      workers: Optional[int] = None,
-                     max_people: int = 4) -> Dict[str, object]:
-    """Write the ``train`` and ``val`` splits; returns a summary dict with
-    ``images``, ``instances`` and ``seconds``."""
+                     max_people: int = 4,
+                     truncation: float = 0.0,
+                     overwrite: bool = False) -> Dict[str, object]:
+    """Write the ``train`` and ``val`` splits and :data:`MANIFEST_FILE`.
+
+    ``out_dir`` must be absent or an empty directory; with ``overwrite`` it
+    may also hold a previous SynthPose output (a valid manifest, nothing but
+    the unchanged files it lists), which is replaced as a whole. The
+    dataset is built in a hidden sibling directory and renamed to
+    ``out_dir`` when complete, so ``out_dir`` never holds a partial dataset.
+    Returns a summary dict with ``images``, ``instances`` and ``seconds``.
+    """
     out_dir = _check_out_dir(out_dir)
     num_train = _check_int('num_train', num_train, 0)
     num_val = _check_int('num_val', num_val, 0)
+    if num_train + num_val == 0:
+        raise ValueError('num_train and num_val are both 0: nothing to '
+                         'generate')
     seed = _check_int('seed', seed, 0)
-    _check_size(img_size)
+    w, h = _check_size(img_size)
+    max_people = _check_int('max_people', max_people, 1)
+    truncation = _check_fraction('truncation', truncation)
     if workers is not None:
         _check_int('workers', workers, 1)
+    target = osp.realpath(out_dir)  # a symlink's directory, not the link
+    _check_target(out_dir, target, bool(overwrite))  # fail before working
     t0 = time.perf_counter()
-    stats = dict(images=0, instances=0)
-    for split, num in (('train', num_train), ('val', num_val)):
-        coco = generate_split(out_dir, split, num, seed, img_size, workers,
-                              max_people)
-        stats[f'{split}_images'] = len(coco['images'])
-        stats[f'{split}_instances'] = len(coco['annotations'])
-        stats['images'] += len(coco['images'])
-        stats['instances'] += len(coco['annotations'])
+    parent = osp.dirname(target)
+    existing = parent
+    while not osp.lexists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        raise ValueError(f'cannot create output directory {out_dir!r}: '
+                         f'{existing!r} is not a directory')
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as e:
+        raise type(e)(f'cannot create {parent!r} (the parent of the output '
+                      f'directory): {e.strerror}') from e
+    tmp = _new_sibling_dir(target, 'tmp')
+    try:
+        stats = dict(images=0, instances=0)
+        files = {}
+        for split, num in (('train', num_train), ('val', num_val)):
+            coco = generate_split(tmp, split, num, seed, (w, h), workers,
+                                  max_people, truncation=truncation)
+            stats[f'{split}_images'] = len(coco['images'])
+            stats[f'{split}_instances'] = len(coco['annotations'])
+            stats['images'] += len(coco['images'])
+            stats['instances'] += len(coco['annotations'])
+            for rel in [f'annotations/person_keypoints_{split}.json'] + [
+                    f'{split}/{im["file_name"]}' for im in coco['images']]:
+                files[rel] = _sha256(osp.join(tmp, rel))
+        manifest = dict(
+            generator='SynthPose', manifest_version=1,
+            params=dict(num_train=num_train, num_val=num_val, seed=seed,
+                        img_size=[w, h], max_people=max_people,
+                        truncation=truncation),
+            files=dict(sorted(files.items())))
+        with open(osp.join(tmp, MANIFEST_FILE), 'x') as f:
+            json.dump(manifest, f, indent=1)
+        _install(tmp, out_dir, target, bool(overwrite))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     stats['seconds'] = time.perf_counter() - t0
     return stats

@@ -1,6 +1,8 @@
 """Tests of the SynthPose generator (mmpose_tfx/datasets/synthpose.py)."""
+import hashlib
 import importlib.util
 import json
+import os
 import os.path as osp
 
 import cv2
@@ -46,35 +48,41 @@ def _load(out, split):
 # ---------------------------------------------------------------------------
 def test_coco_json_format(dataset_dir):
     for split, n in (('train', 6), ('val', 12)):
-        coco = _load(dataset_dir, split)
-        assert [im['id'] for im in coco['images']] == list(range(1, n + 1))
-        cat, = coco['categories']
-        assert cat['id'] == 1 and cat['name'] == 'person'
-        assert cat['keypoints'] == [
-            'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-            'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-            'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
-            'left_knee', 'right_knee', 'left_ankle', 'right_ankle']
-        assert cat['skeleton'] == [
-            [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12],
-            [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11], [2, 3],
-            [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]
-        for im in coco['images']:
-            img = cv2.imread(osp.join(dataset_dir, split, im['file_name']))
-            assert img.shape == (im['height'], im['width'], 3) == (256, 256, 3)
-        ann_ids = [a['id'] for a in coco['annotations']]
-        assert ann_ids == list(range(1, len(ann_ids) + 1))
-        assert len(ann_ids) >= n  # at least one person per image
-        for a in coco['annotations']:
-            assert a['category_id'] == 1 and a['iscrowd'] == 0
-            assert len(a['bbox']) == 4 and all(
-                isinstance(b, float) for b in a['bbox'])
-            assert a['bbox'][2] > 0 and a['bbox'][3] > 0
-            assert 0 < a['area'] <= a['bbox'][2] * a['bbox'][3]
-            kps = np.array(a['keypoints'], float).reshape(17, 3)
-            assert set(kps[:, 2]) <= {0, 1, 2}
-            assert np.all(kps[kps[:, 2] == 0] == 0)
-            assert a['num_keypoints'] == int((kps[:, 2] > 0).sum()) > 0
+        _check_coco_split(dataset_dir, split, n)
+
+
+def _check_coco_split(dataset_dir, split, n):
+    """The COCO-format invariants of one written split; returns it."""
+    coco = _load(dataset_dir, split)
+    assert [im['id'] for im in coco['images']] == list(range(1, n + 1))
+    cat, = coco['categories']
+    assert cat['id'] == 1 and cat['name'] == 'person'
+    assert cat['keypoints'] == [
+        'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+        'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
+        'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
+        'left_knee', 'right_knee', 'left_ankle', 'right_ankle']
+    assert cat['skeleton'] == [
+        [16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12],
+        [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11], [2, 3],
+        [1, 2], [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]
+    for im in coco['images']:
+        img = cv2.imread(osp.join(dataset_dir, split, im['file_name']))
+        assert img.shape == (im['height'], im['width'], 3) == (256, 256, 3)
+    ann_ids = [a['id'] for a in coco['annotations']]
+    assert ann_ids == list(range(1, len(ann_ids) + 1))
+    assert len(ann_ids) >= n  # at least one person per image
+    for a in coco['annotations']:
+        assert a['category_id'] == 1 and a['iscrowd'] == 0
+        assert len(a['bbox']) == 4 and all(
+            isinstance(b, float) for b in a['bbox'])
+        assert a['bbox'][2] > 0 and a['bbox'][3] > 0
+        assert 0 < a['area'] <= a['bbox'][2] * a['bbox'][3]
+        kps = np.array(a['keypoints'], float).reshape(17, 3)
+        assert set(kps[:, 2]) <= {0, 1, 2}
+        assert np.all(kps[kps[:, 2] == 0] == 0)
+        assert a['num_keypoints'] == int((kps[:, 2] > 0).sum()) > 0
+    return coco
 
 
 def test_mmpose_coco_dataset_loads(dataset_dir):
@@ -136,9 +144,19 @@ def test_coco_metric_gt_as_predictions_gives_ap_1(dataset_dir):
 # labels vs. the rendered picture
 # ---------------------------------------------------------------------------
 def test_labels_match_id_map():
-    counts = dict(v1=0, v2=0, multi=0, occluded=0)
-    for idx in range(40):
-        img, ids, instances = _render(11, idx)
+    counts = _check_labels(seed=11, num=40)
+    # the checks above were not vacuous
+    assert counts['v2'] > 500 and counts['v1'] > 10
+    assert counts['multi'] >= 5 and counts['occluded'] >= 5
+
+
+def _check_labels(seed, num, truncation=0.0):
+    """Every label of ``num`` rendered images agrees with the id map."""
+    counts = dict(v0=0, v1=0, v2=0, multi=0, occluded=0, instances=0,
+                  truncated=0)
+    for idx in range(num):
+        img, ids, instances = sp.render_image(
+            sp.make_rng(seed, 'train', idx), 256, 256, truncation=truncation)
         h, w = ids.shape
         assert img.shape == (h, w, 3) and img.dtype == np.uint8
         assert [i['id'] for i in instances] == list(
@@ -165,9 +183,12 @@ def test_labels_match_id_map():
             else:
                 counts['occluded'] += 1
             assert inst['num_keypoints'] == int((kps[:, 2] > 0).sum())
+            counts['instances'] += 1
+            counts['truncated'] += bool((kps[:, 2] == 0).any())
             for kx, ky, v in kps:
                 if v == 0:
                     assert kx == ky == 0
+                    counts['v0'] += 1
                     continue
                 assert 0 <= kx <= w - 1 and 0 <= ky <= h - 1
                 assert x <= kx <= x + bw and y <= ky <= y + bh
@@ -178,9 +199,7 @@ def test_labels_match_id_map():
                 else:
                     assert v == 1 and ids[r, c] != k
                     counts['v1'] += 1
-    # the checks above were not vacuous
-    assert counts['v2'] > 500 and counts['v1'] > 10
-    assert counts['multi'] >= 5 and counts['occluded'] >= 5
+    return counts
 
 
 def test_truncated_keypoints_are_v0():
@@ -198,6 +217,41 @@ def test_truncated_keypoints_are_v0():
                 assert x == 0 or y == 0 or x + bw == ids.shape[1] or \
                     y + bh == ids.shape[0]
     assert n_v0 > 0
+
+
+def test_truncation_option(tmp_path):
+    """--truncation P: a clear share of people lose keypoints beyond the
+    border (labelled v=0) while every label rule and COCO invariant holds;
+    each truncated person keeps >= 4 keypoints inside."""
+    plain = _check_labels(seed=12, num=30)
+    half = _check_labels(seed=12, num=30, truncation=0.5)
+    full = _check_labels(seed=12, num=30, truncation=1.0)
+    assert plain['truncated'] / plain['instances'] < 0.1
+    assert half['truncated'] / half['instances'] > 0.25
+    assert full['truncated'] / full['instances'] > 0.8
+    assert full['v0'] > 5 * plain['v0']
+    for idx in range(30):
+        for inst in _render_trunc(12, idx, 1.0):
+            assert inst['num_keypoints'] >= 4
+            assert min(inst['bbox'][2:]) >= 8
+
+    out = tmp_path / 'trunc'
+    sp.generate_dataset(out, num_train=6, num_val=6, seed=3, workers=1,
+                        truncation=0.5)
+    anns = []
+    for split in ('train', 'val'):
+        coco = _check_coco_split(out, split, 6)
+        assert 'truncation 0.5' in coco['info']['description']
+        anns += coco['annotations']
+    cut = [min(a['keypoints'][2::3]) == 0 for a in anns]
+    assert sum(cut) / len(cut) > 0.25
+    manifest = json.loads((out / sp.MANIFEST_FILE).read_text())
+    assert manifest['params']['truncation'] == 0.5
+
+
+def _render_trunc(seed, idx, truncation):
+    return sp.render_image(sp.make_rng(seed, 'train', idx), 256, 256,
+                           truncation=truncation)[2]
 
 
 # ---------------------------------------------------------------------------
@@ -277,6 +331,49 @@ def test_deterministic_for_seed_and_worker_count(tmp_path):
     np.testing.assert_array_equal(img_t, _render(7, 0, 'train')[0])
 
 
+# sha256 of the annotation files written by the generator before the output
+# directory checks, the manifest and --truncation existed (commit e02e205) for
+# generate_dataset(out, 4, 3, seed=5, workers=1): the default output must not
+# change (the quickstart's numbers depend on it)
+_REFERENCE_SHA256 = {
+    'train':
+    'e197c3c7a73f6573b370c0c890734aa730546f028455fa44277060794e6f7f91',
+    'val':
+    '684e6f3bbb1eb5eced90076078103883d4978e7f11a8dc21789b83da71a3b59c',
+}
+
+
+def test_default_output_is_unchanged(tmp_path):
+    sp.generate_dataset(tmp_path / 'a', 4, 3, seed=5, workers=1)
+    sp.generate_dataset(tmp_path / 'b', 4, 3, seed=5, workers=1,
+                        truncation=0.0)
+    for split, digest in _REFERENCE_SHA256.items():
+        rel = f'annotations/person_keypoints_{split}.json'
+        assert _sha256(tmp_path / 'a' / rel) == digest
+        assert _sha256(tmp_path / 'b' / rel) == digest
+    # the manifest lists exactly the files written, with their sha256
+    manifest = json.loads((tmp_path / 'a' / sp.MANIFEST_FILE).read_text())
+    assert manifest['generator'] == 'SynthPose'
+    assert manifest['files'] == {
+        rel: _sha256(tmp_path / 'a' / rel)
+        for rel in _files(tmp_path / 'a') if rel != sp.MANIFEST_FILE}
+    assert len(manifest['files']) == 4 + 3 + 2
+
+
+def _sha256(path):
+    return hashlib.sha256(open(path, 'rb').read()).hexdigest()
+
+
+def _files(root):
+    """Every file under ``root`` (relative, '/'-separated) -> bytes."""
+    out = {}
+    for d, _, names in os.walk(root):
+        for name in names:
+            path = osp.join(d, name)
+            out[osp.relpath(path, root)] = open(path, 'rb').read()
+    return out
+
+
 def _gen(out, seed, workers):
     sp.generate_dataset(out, num_train=10, num_val=2, seed=seed,
                         workers=workers)
@@ -294,6 +391,12 @@ def _gen(out, seed, workers):
     (dict(num_train=1, num_val=1, img_size=(8, 256)), 'width'),
     (dict(num_train=1, num_val=1, img_size=(256,)), 'img_size'),
     (dict(num_train=1, num_val=1, workers=0), 'workers'),
+    (dict(num_train=0, num_val=0), 'both 0'),
+    (dict(num_train=1, num_val=1, max_people=0), 'max_people'),
+    (dict(num_train=1, num_val=1, truncation=-0.1), 'truncation'),
+    (dict(num_train=1, num_val=1, truncation=1.5), 'truncation'),
+    (dict(num_train=1, num_val=1, truncation=float('nan')), 'truncation'),
+    (dict(num_train=1, num_val=1, truncation='0.5'), 'truncation'),
 ])
 def test_invalid_arguments(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -310,6 +413,132 @@ def test_output_path_is_a_file(tmp_path):
         sp.render_image(np.random.default_rng(0), 64, 4)
     with pytest.raises(ValueError, match='split'):
         sp.make_rng(0, '', 0)
+
+
+# ---------------------------------------------------------------------------
+# the output directory: never write over or delete what SynthPose did not
+# create; atomic
+# ---------------------------------------------------------------------------
+def _siblings(path):
+    """Entries next to ``path`` other than ``path`` (temporary leftovers)."""
+    return sorted(set(os.listdir(osp.dirname(path))) - {osp.basename(path)})
+
+
+def test_refuses_a_non_empty_directory(tmp_path):
+    out = tmp_path / 'data'
+    (out / 'train').mkdir(parents=True)
+    (out / 'train' / '000000.jpg').write_bytes(b'mine')
+    (out / 'notes.txt').write_text('keep')
+    before = _files(out)
+    for overwrite in (False, True):  # no manifest: never replaced
+        with pytest.raises(ValueError, match='not empty|no valid'):
+            sp.generate_dataset(out, 2, 1, workers=1, overwrite=overwrite)
+        assert _files(out) == before
+    assert _siblings(out) == []
+    # an empty directory is fine
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    sp.generate_dataset(empty, 2, 1, workers=1)
+    assert len(_load(empty, 'train')['images']) == 2
+    assert _siblings(empty) == ['data']
+
+
+def test_overwrite_replaces_a_previous_output_as_a_whole(tmp_path):
+    out = tmp_path / 'sp'
+    sp.generate_dataset(out, 3, 2, seed=1, workers=1)
+    old = _files(out)
+    with pytest.raises(ValueError, match='previous SynthPose output.*'
+                       'overwrite'):
+        sp.generate_dataset(out, 1, 1, seed=2, workers=1)
+    assert _files(out) == old
+    sp.generate_dataset(out, 1, 1, seed=2, workers=1, overwrite=True)
+    new = _files(out)
+    # the stale images of the larger previous output are gone
+    assert sorted(new) == sorted([
+        'annotations/person_keypoints_train.json',
+        'annotations/person_keypoints_val.json', 'train/000000.jpg',
+        'val/000000.jpg', sp.MANIFEST_FILE])
+    assert new['train/000000.jpg'] != old['train/000000.jpg']
+    assert json.loads(new[sp.MANIFEST_FILE])['params']['seed'] == 2
+    assert _siblings(out) == []
+
+
+@pytest.mark.parametrize('change', ['stray_file', 'stray_dir', 'edited',
+                                    'symlink'])
+def test_overwrite_refuses_what_synthpose_did_not_write(tmp_path, change):
+    out = tmp_path / 'sp'
+    sp.generate_dataset(out, 2, 1, seed=1, workers=1)
+    if change == 'stray_file':
+        (out / 'train' / 'extra.jpg').write_bytes(b'user data')
+        match = 'did not write.*train/extra.jpg'
+    elif change == 'stray_dir':
+        (out / 'cache').mkdir()
+        match = 'did not write.*cache/'
+    elif change == 'edited':
+        with open(out / 'annotations' / 'person_keypoints_val.json',
+                  'a') as f:
+            f.write(' ')
+        match = 'changed.*person_keypoints_val.json'
+    else:
+        (tmp_path / 'elsewhere').mkdir()
+        (out / 'link').symlink_to(tmp_path / 'elsewhere')
+        match = 'did not write.*link'
+    before = _files(out)
+    with pytest.raises(ValueError, match=match):
+        sp.generate_dataset(out, 1, 1, seed=2, workers=1, overwrite=True)
+    assert _files(out) == before
+    assert _siblings(out) == (['elsewhere'] if change == 'symlink' else [])
+
+
+def test_overwrite_ignores_a_forged_manifest(tmp_path):
+    """A manifest naming a file outside the directory is not a SynthPose
+    manifest: nothing is deleted."""
+    victim = tmp_path / 'victim.txt'
+    victim.write_text('precious')
+    out = tmp_path / 'sp'
+    out.mkdir()
+    (out / sp.MANIFEST_FILE).write_text(json.dumps(dict(
+        generator='SynthPose', files={'../victim.txt': _sha256(victim)})))
+    with pytest.raises(ValueError, match='no valid'):
+        sp.generate_dataset(out, 1, 1, workers=1, overwrite=True)
+    assert victim.read_text() == 'precious'
+    assert sorted(os.listdir(out)) == [sp.MANIFEST_FILE]
+
+
+def test_interrupted_run_leaves_no_partial_dataset(tmp_path, monkeypatch):
+    render = sp._render_task
+
+    def interrupted(args):
+        if args[1] == 'val':  # the train split is complete by then
+            raise KeyboardInterrupt
+        return render(args)
+
+    monkeypatch.setattr(sp, '_render_task', interrupted)
+    out = tmp_path / 'new'
+    with pytest.raises(KeyboardInterrupt):
+        sp.generate_dataset(out, 3, 2, workers=1)
+    assert not out.exists() and os.listdir(tmp_path) == []
+    # an interrupted --overwrite keeps the previous output intact
+    monkeypatch.setattr(sp, '_render_task', render)
+    sp.generate_dataset(out, 2, 1, seed=1, workers=1)
+    before = _files(out)
+    monkeypatch.setattr(sp, '_render_task', interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sp.generate_dataset(out, 3, 2, seed=2, workers=1, overwrite=True)
+    assert _files(out) == before
+    assert _siblings(out) == []
+
+
+def test_generate_split_never_writes_over_files(tmp_path):
+    sp.generate_split(tmp_path, 'val', 1, seed=0, workers=1)
+    before = _files(tmp_path)
+    with pytest.raises(ValueError, match='not empty'):
+        sp.generate_split(tmp_path, 'val', 2, seed=1, workers=1)
+    os.remove(tmp_path / 'val' / '000000.jpg')
+    with pytest.raises(ValueError, match='person_keypoints_val.json.*exists'):
+        sp.generate_split(tmp_path, 'val', 2, seed=1, workers=1)
+    del before['val/000000.jpg']
+    assert _files(tmp_path) == before
 
 
 def _cli():
@@ -333,3 +562,44 @@ def test_cli(tmp_path, capsys):
     assert cv2.imread(str(out / 'train' / '000002.jpg')).shape == (128, 160, 3)
     with pytest.raises(SystemExit, match='num_train'):
         cli.main(['--out', str(tmp_path / 'x'), '--num-train', '-2'])
+    # --truncation and --overwrite reach the generator
+    cli.main(['--out', str(out), '--num-train', '2', '--num-val', '1',
+              '--truncation', '1', '--workers', '1', '--overwrite'])
+    coco = _load(out, 'train')
+    assert len(coco['images']) == 2 and 'truncation 1' in \
+        coco['info']['description']
+    assert not (out / 'train' / '000002.jpg').exists()
+
+
+@pytest.mark.parametrize('case', ['nothing', 'not_empty', 'under_a_file',
+                                  'unwritable', 'bad_truncation'])
+def test_cli_errors_are_clean(tmp_path, monkeypatch, case):
+    """Every refused --out or option ends in ``make_synthpose: error: ...``
+    (argparse's form), not a traceback, and writes nothing."""
+    cli = _cli()
+    out = tmp_path / 'out'
+    args = ['--num-train', '1', '--num-val', '1', '--workers', '1']
+    if case == 'nothing':
+        args = ['--num-train', '0', '--num-val', '0']
+        match = 'both 0'
+    elif case == 'not_empty':
+        out.mkdir()
+        (out / 'x.jpg').write_bytes(b'x')
+        match = 'not empty'
+    elif case == 'under_a_file':
+        (tmp_path / 'file').write_text('x')
+        out = tmp_path / 'file' / 'out'
+        match = 'is not a directory'
+    elif case == 'unwritable':
+        def denied(path, *a, **k):
+            raise PermissionError(13, 'Permission denied', path)
+
+        monkeypatch.setattr(os, 'mkdir', denied)
+        match = 'cannot create a directory in .*Permission denied'
+    else:
+        args += ['--truncation', '1.5']
+        match = r'truncation must be a number in \[0, 1\]'
+    before = _files(tmp_path)
+    with pytest.raises(SystemExit, match='^make_synthpose: error: .*' + match):
+        cli.main(['--out', str(out)] + args)
+    assert _files(tmp_path) == before

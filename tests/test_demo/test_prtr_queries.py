@@ -62,6 +62,11 @@ def test_layer_predictions(checkpoint):
     np.testing.assert_allclose(res['track'][-1], crop_kpts, atol=1e-3)
     np.testing.assert_allclose(sample.pred_instances.keypoint_scores[0],
                                res['scores'], atol=1e-5)
+    # a non-finite or degenerate box is refused, not turned into NaN
+    for box, match in (([0, np.nan, 120, 160], 'not finite'),
+                       ([50, 0, 50, 160], 'degenerate')):
+        with pytest.raises(ValueError, match=match):
+            demo.layer_predictions(model, img, np.array(box, np.float32))
 
 
 def test_query_class_distribution(checkpoint, tiny_split):

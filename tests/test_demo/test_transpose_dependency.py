@@ -66,6 +66,12 @@ def test_dependency_areas_are_attention_rows(checkpoint, image):
     np.testing.assert_allclose(res['rows'], ref, atol=2e-3)
     with pytest.raises(ValueError, match='out of range'):
         demo.dependency_areas(model, img, bbox, layer=2)
+    # a non-finite or degenerate box is refused, not turned into NaN
+    for box, match in (([np.nan, 0, 120, 160], 'not finite'),
+                       ([0, 0, 120, 0.5], 'degenerate'),
+                       ([130, 0, 200, 160], 'outside')):
+        with pytest.raises(ValueError, match=match):
+            demo.dependency_areas(model, img, np.array(box, np.float32))
 
 
 def test_cli_writes_png(checkpoint, image, tmp_path):
@@ -80,3 +86,6 @@ def test_cli_writes_png(checkpoint, image, tmp_path):
     with pytest.raises(SystemExit, match='degenerate'):
         demo.main([image, '--config', CONFIG, '--checkpoint', checkpoint,
                    '--out', out, '--bbox', '10', '10', '5', '20'])
+    with pytest.raises(SystemExit, match='out of range'):
+        demo.main([image, '--config', CONFIG, '--checkpoint', checkpoint,
+                   '--out', out, '--layer', '5'])

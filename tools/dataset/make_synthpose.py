@@ -5,8 +5,12 @@ Example::
     python tools/dataset/make_synthpose.py --out data/synthpose \\
         --num-train 4000 --num-val 500 --seed 0
 
-writes ``OUT/train/*.jpg``, ``OUT/val/*.jpg`` and
-``OUT/annotations/person_keypoints_{train,val}.json``. See
+writes ``OUT/train/*.jpg``, ``OUT/val/*.jpg``,
+``OUT/annotations/person_keypoints_{train,val}.json`` and
+``OUT/synthpose_manifest.json`` (what was written). ``OUT`` must be new or
+empty; ``--overwrite`` replaces a previous SynthPose output there as a whole
+(and nothing else). The dataset is built next to ``OUT`` and renamed into
+place when complete, so an interrupted run leaves ``OUT`` as it was. See
 ``mmpose_tfx/datasets/synthpose.py`` for what is drawn and how it is labelled.
 """
 import argparse
@@ -54,6 +58,16 @@ def parse_args(argv=None):
                    help='at most this many figures per image (default 4)')
     p.add_argument('--workers', type=int, default=os.cpu_count() or 1,
                    help='worker processes (default: CPU count)')
+    p.add_argument(
+        '--truncation', type=float, default=0.0, metavar='P',
+        help='probability in [0, 1] that a figure is placed across an image '
+        'side, with 1 to 13 of its keypoints outside (labelled v=0) and at '
+        'least 4 inside, so that which keypoints a person shows varies '
+        '(image-level labels, e.g. LOFR); default 0 = as without the option')
+    p.add_argument(
+        '--overwrite', action='store_true',
+        help='replace a previous SynthPose output in OUT (only one whose '
+        'synthpose_manifest.json lists every file there, unchanged)')
     return p.parse_args(argv)
 
 
@@ -64,9 +78,13 @@ def main(argv=None):
         stats = synthpose.generate_dataset(
             args.out, args.num_train, args.num_val, seed=args.seed,
             img_size=tuple(args.img_size), workers=args.workers,
-            max_people=args.max_people)
-    except ValueError as e:
+            max_people=args.max_people, truncation=args.truncation,
+            overwrite=args.overwrite)
+    except (ValueError, OSError) as e:
         sys.exit(f'make_synthpose: error: {e}')
+    except KeyboardInterrupt:
+        sys.exit(f'make_synthpose: interrupted; {args.out} was left as it '
+                 'was')
     print(f"SynthPose -> {args.out}: images={stats['images']} "
           f"(train {stats['train_images']}, val {stats['val_images']}) "
           f"instances={stats['instances']} "
