@@ -2,6 +2,9 @@
 MMPose's own ``CocoDataset``; this package holds its generator and the
 project's transforms (registered in MMPose's ``TRANSFORMS``)."""
 from . import synthpose  # noqa: F401
-from .transforms import BottomupShortSideResize  # noqa: F401
+from .transforms import (BottomupShortSideResize,  # noqa: F401
+                         ClippedNormalBBoxTransform)
 
-__all__ = ['synthpose', 'BottomupShortSideResize']
+__all__ = [
+    'synthpose', 'BottomupShortSideResize', 'ClippedNormalBBoxTransform'
+]
