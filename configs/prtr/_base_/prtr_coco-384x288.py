@@ -37,11 +37,13 @@
 #   checkpoints).
 # - Test: flip test (coordinates averaged; the flipped pass mapped back with
 #   the exact 1 - u - 1/w, decision 21: shift_coords=False is the
-#   reference's 1 - u), read-out without the background logit; person detections: MMPose's AP-56 file, exactly as
-#   MMPose's top-down configs (the paper used its own fine-tuned DETR
-#   person detector with AP 50.2, which is not public).
-# - Batch size: not in the paper; 4 x 32 here (auto_scale_lr keeps the lr
-#   right for other totals when --auto-scale-lr is given).
+#   reference's 1 - u), read-out without the background logit; person
+#   detections: MMPose's AP-56 file, exactly as MMPose's top-down configs
+#   (the paper used its own fine-tuned DETR person detector with AP 50.2;
+#   its detections are published with the reference code, see README).
+# - Batch size: not in the paper; 4 x 32 here, the reference's ResNet
+#   configs (auto_scale_lr keeps the lr right for other totals when
+#   --auto-scale-lr is given).
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmpose_tfx'], allow_failed_imports=False)
