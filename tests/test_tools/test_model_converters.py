@@ -184,10 +184,10 @@ def test_written_checkpoint_loads_in_mmpose(name, config, convert,
 def test_unmapped_missing_and_misshaped_keys_are_named():
     model = _model(TP.format('r-a3_4xb32-230e'))
     state = _official('tp_r_a3')
-    extra = OrderedDict(state, **{'global_encoder.norm.weight': torch.ones(
-        256)})
-    with pytest.raises(ConversionError,
-                       match=r"no counterpart.*'global_encoder\.norm\.weight'"):
+    extra = OrderedDict(state)
+    extra['global_encoder.norm.weight'] = torch.ones(256)
+    with pytest.raises(ConversionError, match=r'no counterpart.*'
+                       r"'global_encoder\.norm\.weight'"):
         convert_state_dict(extra, TRANSPOSE_RULES, model)
     missing = OrderedDict(state)
     del missing['layer2.3.bn3.running_var']
