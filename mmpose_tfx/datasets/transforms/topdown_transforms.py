@@ -30,6 +30,10 @@ class ClippedNormalBBoxTransform(RandomBBoxTransform):
       ``2 * rotate_factor``);
     - shift: MMPose's truncated normal (SimpleBaseline has no shift).
 
+    The PRTR two-stage configs use it with the paper's ranges, rotation
+    clipped at +-40 (``rotate_clip=80.`` is the reference's;
+    docs/prtr.md, decision 10).
+
     Args:
         rotate_clip (float, optional): Bound of the rotation in degrees.
             Defaults to ``rotate_factor``.

@@ -90,8 +90,10 @@ class HungarianKeypointHead(BaseHead):
 
     ``test_cfg`` keys: ``flip_test`` (bool), ``shift_coords`` (bool, default
     True: the flipped pass is mapped back with ``u -> 1 - u - 1/w``, exact
-    for a pixel-wise flip), ``readout_with_background`` (bool, default
-    False: Table 5's ablation when True).
+    for a pixel-wise flip; False is the reference's ``1 - u``, half a crop
+    pixel off after averaging; docs/prtr.md, decision 21),
+    ``readout_with_background`` (bool, default False: Table 5's ablation
+    when True).
     """
 
     def __init__(self,
