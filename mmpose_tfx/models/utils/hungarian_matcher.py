@@ -20,9 +20,8 @@ default (``coord_cost_unlabelled=True``, the reference) the L1 term covers
 them too, measured to their label: the two-stage configs' codec labels a
 joint without annotation ``(0, 0)`` (``zero_unlabelled=True``), the
 reference's target for it; a non-finite label of such a joint is taken as
-``(0, 0)`` as well. With
-``coord_cost_unlabelled=False`` their L1 term is dropped and they are matched
-on class probability alone.
+``(0, 0)`` as well. With ``coord_cost_unlabelled=False`` their L1 term is
+dropped and they are matched on class probability alone.
 """
 from typing import Tuple
 
