@@ -20,7 +20,12 @@
 #   SynthPose AP 0.002 (the coordinates stayed at the mean pose), at 64x48 /
 #   batch 16 / Q 17 four epochs gave 0.171 (docs/prtr.md, measurements);
 # - AdamW lr 1e-3 for every part (the backbone is not pre-trained, so no
-#   1e-5 backbone lr), short warm-up, cosine decay, clipping at norm 1.
+#   1e-5 backbone lr), short warm-up, cosine decay, clipping at norm 1;
+# - the settings it was measured with before the COCO recipe followed the
+#   reference code (docs/prtr.md, decision 18): trainable batch norm and no
+#   frozen stage (a random-init backbone), MMPose's targets (no weight
+#   outside the crop), no L1 matching cost for unlabelled joints, L1 per
+#   labelled joint, MMPose's truncated-normal augmentation.
 _base_ = ['./_base_/prtr_coco-384x288.py']
 
 max_epochs = 5
@@ -47,7 +52,11 @@ default_hooks = dict(
     checkpoint=dict(interval=max_epochs, save_best=None, max_keep_ckpts=1))
 env_cfg = dict(mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
 
-codec = dict(type='CoordinateRegressionLabel', input_size=(48, 64))
+codec = dict(
+    type='CoordinateRegressionLabel',
+    input_size=(48, 64),
+    weight_outside_crop=False,
+    zero_unlabelled=False)
 
 model = dict(
     backbone=dict(
@@ -56,6 +65,9 @@ model = dict(
         strides=(1, 2, 2),
         dilations=(1, 1, 1),
         out_indices=(1, 2),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
         init_cfg=None),
     head=dict(
         in_channels=(128, 256),
@@ -68,6 +80,8 @@ model = dict(
         num_heads=4,
         feedforward_channels=512,
         dropout=0.0,
+        matcher=dict(coord_cost_unlabelled=False),
+        loss=dict(coord_normalizer='num_labelled'),
         decoder=codec))
 
 data_root = 'data/synthpose/'

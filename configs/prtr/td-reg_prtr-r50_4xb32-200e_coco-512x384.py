@@ -3,7 +3,11 @@
 # changes; the sine position embedding follows the 16x12 token grid.
 _base_ = ['./td-reg_prtr-r50_4xb32-200e_coco-384x288.py']
 
-codec = dict(type='CoordinateRegressionLabel', input_size=(384, 512))
+codec = dict(
+    type='CoordinateRegressionLabel',
+    input_size=(384, 512),
+    weight_outside_crop=True,
+    zero_unlabelled=True)
 
 model = dict(head=dict(decoder=codec))
 
@@ -12,11 +16,12 @@ train_pipeline = [
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(
-        type='RandomBBoxTransform',
+        type='ClippedNormalBBoxTransform',
         shift_prob=0.,
         scale_factor=(0.7, 1.3),
         scale_prob=1.0,
         rotate_factor=40.,
+        rotate_clip=40.,
         rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),

@@ -2,7 +2,8 @@
 # Table 5 "=>" and Table 6): input 256x256, the final layer replaced by a
 # uniform-initialised d x 16 linear (a 1x1 conv 96 -> 16), learning rates 1e-5
 # for the pre-trained layers and 1e-4 for the final layer "with decay" (we
-# use the COCO recipe's cosine decay, to 1/10 of each), 100 epochs.
+# use the COCO recipe's cosine decay, to 1/10 of each, stepped once per
+# epoch as the reference's cosine), 100 epochs.
 #
 # Set `load_from` to the COCO TP-H-A6 checkpoint, e.g.
 #   mim train mmpose configs/transpose/td-hm_transpose-h-a6_coco-pre_4xb32-100e_mpii-256x256.py \
@@ -25,8 +26,7 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=100,
-        T_max=100,
-        convert_to_iter_based=True)
+        T_max=100)
 ]
 default_hooks = dict(checkpoint=dict(save_best='PCK', rule='greater'))
 

@@ -12,6 +12,18 @@ so this codec extends it only where it falls short:
 - Keypoints that are not finite (NaN / inf after a degenerate transform)
   get weight 0 *and* a finite label 0, so that ``weight * |pred - label|``
   can never turn into a silent NaN (``RegressionLabel`` keeps the NaN label).
+- ``zero_unlabelled``: keypoints without annotation (visibility <= 0.5)
+  are labelled ``(0, 0)``, the PRTR reference's target for them, instead of
+  wherever the affine transform moved their placeholder (``RegressionLabel``,
+  the default). Their weight stays 0; PRTR's matcher measures its L1 cost
+  to this label (docs/prtr.md, decision 3).
+- ``weight_outside_crop``: labelled keypoints outside the crop keep weight 1
+  (the PRTR reference: its targets are ``x / w`` for every labelled joint,
+  in the crop or not) instead of 0 (``RegressionLabel``'s rule, the
+  default; docs/prtr.md, decision 19).
+
+The PRTR two-stage configs set both (the reference's targets); TFPose keeps
+the defaults.
 - Shape checks that name the problem.
 - :func:`flip_normalized_coordinates`: the horizontal flip of normalised
   coordinates for numpy arrays and tensors, without modifying its input
@@ -22,7 +34,8 @@ Coordinate frame: the input crop of size ``(w, h)`` with pixel ``i`` at
 coordinate ``i`` (MMPose's convention); a normalised coordinate is
 ``u = x / w``, ``v = y / h``; labelled keypoints inside the crop lie in
 ``[0, (w-1)/w] x [0, (h-1)/h]``, a sub-range of ``[0, 1]`` that a sigmoid
-output can reach.
+output can reach (those outside it, weighted with ``weight_outside_crop``,
+pull the sigmoid towards the border).
 """
 from typing import Optional, Sequence, Tuple, Union
 
@@ -79,20 +92,32 @@ class CoordinateRegressionLabel(RegressionLabel):
 
     Encoded:
 
-        - keypoint_labels (np.ndarray): ``(N, K, 2)`` = keypoints / (w, h),
-          finite everywhere.
+        - keypoint_labels (np.ndarray): ``(N, K, 2)`` = keypoints / (w, h);
+          ``(0, 0)`` for non-finite keypoints (and for unlabelled ones with
+          ``zero_unlabelled``); finite everywhere.
         - keypoint_weights (np.ndarray): ``(N, K)``, 1 for a keypoint that
-          is labelled (visibility > 0.5), finite and inside the crop, else 0.
+          is labelled (visibility > 0.5), finite and inside the crop (or
+          anywhere with ``weight_outside_crop``), else 0.
 
     Args:
         input_size (tuple[int, int]): Input crop size ``(w, h)``.
+        weight_outside_crop (bool): Weight 1 also for labelled keypoints
+            outside the crop (the PRTR reference). Defaults to False
+            (MMPose's ``RegressionLabel``: weight 0 there).
+        zero_unlabelled (bool): Label unlabelled keypoints ``(0, 0)`` (the
+            PRTR reference). Defaults to False (``RegressionLabel``).
     """
 
-    def __init__(self, input_size: Tuple[int, int]) -> None:
+    def __init__(self,
+                 input_size: Tuple[int, int],
+                 weight_outside_crop: bool = False,
+                 zero_unlabelled: bool = False) -> None:
         if len(input_size) != 2 or min(input_size) <= 0:
             raise ValueError('input_size must be (w, h) with positive '
                              f'entries, got {input_size}')
         super().__init__(input_size=tuple(input_size))
+        self.weight_outside_crop = bool(weight_outside_crop)
+        self.zero_unlabelled = bool(zero_unlabelled)
 
     def encode(self,
                keypoints: np.ndarray,
@@ -121,10 +146,15 @@ class CoordinateRegressionLabel(RegressionLabel):
                              f'{keypoints.shape[:2]}, got '
                              f'{keypoints_visible.shape}')
         finite = np.isfinite(keypoints).all(axis=-1)
-        safe = np.where(finite[..., None], keypoints, 0.)
+        labelled = finite & (keypoints_visible > 0.5)
+        keep = labelled if self.zero_unlabelled else finite
+        safe = np.where(keep[..., None], keypoints, 0.)
         encoded = super().encode(safe, keypoints_visible)
-        encoded['keypoint_weights'] = np.where(
-            finite, encoded['keypoint_weights'], 0.).astype(np.float32)
+        if self.weight_outside_crop:
+            weights = labelled
+        else:
+            weights = labelled & (encoded['keypoint_weights'] > 0)
+        encoded['keypoint_weights'] = weights.astype(np.float32)
         return encoded
 
     def decode(self,

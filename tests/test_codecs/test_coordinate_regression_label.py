@@ -43,6 +43,31 @@ def test_encode_values_and_weights():
                     ['keypoint_labels'][0, 6]).any()
 
 
+@pytest.mark.parametrize('outside', [False, True])
+@pytest.mark.parametrize('zero', [False, True])
+def test_encode_reference_switches(outside, zero):
+    """weight_outside_crop keeps weight 1 for labelled keypoints outside the
+    crop (their labels leave [0, 1]); zero_unlabelled labels unlabelled
+    keypoints (0, 0). Both are the PRTR reference's targets."""
+    codec = CoordinateRegressionLabel((W, H), weight_outside_crop=outside,
+                                      zero_unlabelled=zero)
+    default = CoordinateRegressionLabel((W, H))
+    assert not default.weight_outside_crop and not default.zero_unlabelled
+    kpts = np.array([[[48., 64.], [96., 10.], [-24., 200.], [10., 20.],
+                      [np.nan, 3.]]])
+    vis = np.array([[1, 1, 2, 0, 1]], np.float32)
+    enc = codec.encode(kpts, vis)
+    labels, weights = enc['keypoint_labels'][0], enc['keypoint_weights'][0]
+    expected_w = [1, 1, 1, 0, 0] if outside else [1, 0, 0, 0, 0]
+    np.testing.assert_array_equal(weights, expected_w)
+    np.testing.assert_allclose(labels[:3], [[0.5, 0.5], [1., 10 / H],
+                                            [-0.25, 200 / H]], rtol=1e-6)
+    np.testing.assert_allclose(labels[3], [0., 0.] if zero else
+                               [10 / W, 20 / H], rtol=1e-6)
+    np.testing.assert_array_equal(labels[4], [0., 0.])
+    assert labels.dtype == np.float32 and weights.dtype == np.float32
+
+
 def test_encode_default_visibility_and_bad_shapes():
     codec = CoordinateRegressionLabel((W, H))
     enc = codec.encode(np.full((2, 3, 2), 5.))
@@ -125,3 +150,13 @@ def test_generate_target_and_pack():
                                                              5 / H]]]))
     torch.testing.assert_close(labels.keypoint_weights,
                                torch.tensor([[1., 0., 0.]]))
+    # the PRTR two-stage configs' codec: the reference's targets
+    codec.update(weight_outside_crop=True, zero_unlabelled=True)
+    packed = PackPoseInputs()(GenerateTarget(encoder=codec)(dict(
+        results, keypoints=np.array([[[10., 20.], [50., 60.], [200., 5.]]]))))
+    labels = packed['data_samples'].gt_instance_labels
+    torch.testing.assert_close(
+        labels.keypoint_labels,
+        torch.tensor([[[10 / W, 20 / H], [0., 0.], [200 / W, 5 / H]]]))
+    torch.testing.assert_close(labels.keypoint_weights,
+                               torch.tensor([[1., 0., 1.]]))

@@ -118,6 +118,12 @@ def test_recipe_is_the_papers():
         head = cfg.model.head
         assert head.box_scale == 1.25 and head.max_train_people == 5
         assert head.person_detector.num_queries == 100
+        # the keypoint loss as decided for this variant (end-to-end
+        # decision 18), not the two-stage reference settings
+        kh = head.keypoint_head
+        assert kh.dropout == 0.1
+        assert kh.matcher.coord_cost_unlabelled is False
+        assert kh.loss.coord_normalizer == 'num_labelled'
         assert 'detr_r50' in head.person_detector.init_cfg.checkpoint
         resize = cfg.train_pipeline[2].transforms[0][0]
         sides = [s for s, _ in resize.scales]

@@ -2,8 +2,11 @@
 # into the 1/4 branch, ImageNet weights), TransformerEncoderNeck at 1/4
 # (64x48 tokens for 256x192; its bias-free 1x1 conv W -> d is the reference's
 # HRNet-S projection), one attention head, head = 1x1 conv d -> K (no
-# upsampling). 240 epochs, cosine 1e-4 -> 1e-5. Width W48 here; TP-H-S
-# overrides it with W32.
+# upsampling). 240 epochs, cosine 1e-4 -> 1e-5 stepped once per epoch (the
+# reference; docs/transpose.md, decision 3). Width W48 here; TP-H-S
+# overrides it with W32. Initialisation as the reference: every convolution
+# outside the pretrained backbone N(0, 0.001), the neck's 1x1 reduction
+# included (decision 2; input_proj_init_std=None is PyTorch's default).
 _base_ = ['./transpose_coco-256x192.py']
 
 train_cfg = dict(max_epochs=240, val_interval=10)
@@ -14,8 +17,7 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=240,
-        T_max=240,
-        convert_to_iter_based=True)
+        T_max=240)
 ]
 
 model = dict(
@@ -53,5 +55,6 @@ model = dict(
         feedforward_channels=192,
         feat_size=(64, 48),
         pos_embed='sine',
-        dropout=0.1),
+        dropout=0.1,
+        input_proj_init_std=0.001),
     head=dict(in_channels=96, deconv_out_channels=None))

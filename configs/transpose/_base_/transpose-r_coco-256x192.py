@@ -3,7 +3,11 @@
 # its bias-free 1x1 conv 512 -> d is the reference's ResNet-S projection),
 # head = one 4x4 stride-2 deconv to 256 + BN + ReLU, then 1x1 conv to K
 # (reference facts; MMPose's HeatmapHead builds exactly this). 230 epochs,
-# cosine 1e-4 -> 1e-5.
+# cosine 1e-4 -> 1e-5 stepped once per epoch (the reference;
+# docs/transpose.md, decision 3). Initialisation as the reference: the
+# final 1x1 conv N(0, 0.001), the deconvolution and the neck's reduction at
+# PyTorch's default (decision 1; head init_cfg=None is MMPose's default,
+# which draws the deconvolution from N(0, 0.001) too).
 _base_ = ['./transpose_coco-256x192.py']
 
 train_cfg = dict(max_epochs=230, val_interval=10)
@@ -14,8 +18,7 @@ param_scheduler = [
         by_epoch=True,
         begin=0,
         end=230,
-        T_max=230,
-        convert_to_iter_based=True)
+        T_max=230)
 ]
 
 model = dict(
@@ -39,4 +42,8 @@ model = dict(
     head=dict(
         in_channels=256,
         deconv_out_channels=(256, ),
-        deconv_kernel_sizes=(4, )))
+        deconv_kernel_sizes=(4, ),
+        init_cfg=[
+            dict(type='Normal', layer=['Conv2d'], std=0.001),
+            dict(type='Constant', layer='BatchNorm2d', val=1)
+        ]))

@@ -1,3 +1,4 @@
 from .bottomup_transforms import BottomupShortSideResize
+from .topdown_transforms import ClippedNormalBBoxTransform
 
-__all__ = ['BottomupShortSideResize']
+__all__ = ['BottomupShortSideResize', 'ClippedNormalBBoxTransform']

@@ -161,6 +161,12 @@ class TransformerEncoderNeck(BaseModule):
             and ``input_proj=False``.
         input_proj (bool | None): Whether to apply the 1x1 projection; by
             default only when ``in_channels != embed_dims``.
+        input_proj_init_std (float, optional): Initialise the projection
+            with ``N(0, std)`` (bias 0). ``None`` (default) keeps PyTorch's
+            default initialisation. The TransPose reference initialises it
+            with ``N(0, 0.001)`` for TP-H (every convolution outside the
+            pretrained backbone) and leaves PyTorch's default for TP-R
+            (docs/transpose.md, decision 2).
     """
 
     def __init__(self,
@@ -177,6 +183,7 @@ class TransformerEncoderNeck(BaseModule):
                  in_index: int = -1,
                  input_proj_bias: bool = False,
                  input_proj: Optional[bool] = None,
+                 input_proj_init_std: Optional[float] = None,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
         if pos_embed not in ('sine', 'learnable', 'none'):
@@ -201,6 +208,10 @@ class TransformerEncoderNeck(BaseModule):
         if not input_proj and in_channels != embed_dims:
             raise ValueError('input_proj=False needs in_channels == '
                              f'embed_dims, got {in_channels} != {embed_dims}')
+        if input_proj_init_std is not None and input_proj_init_std <= 0:
+            raise ValueError('input_proj_init_std must be > 0 (or None for '
+                             f"PyTorch's default), got {input_proj_init_std}")
+        self.input_proj_init_std = input_proj_init_std
 
         h, w = self.feat_size
         if pos_embed == 'sine':
@@ -227,7 +238,8 @@ class TransformerEncoderNeck(BaseModule):
     def init_weights(self) -> None:
         """As the TransPose reference: Xavier-uniform for every matrix of the
         encoder layers, standard normal N(0, 1) for a learnable position
-        embedding (reference: ``torch.randn``)."""
+        embedding (reference: ``torch.randn``), ``N(0, input_proj_init_std)``
+        for the input projection when given (TP-H)."""
         super().init_weights()
         if self.init_cfg is not None:
             return
@@ -237,6 +249,12 @@ class TransformerEncoderNeck(BaseModule):
                     nn.init.xavier_uniform_(p)
         if self.pos_embed_type == 'learnable':
             nn.init.normal_(self.pos_embed, std=1.0)
+        if self.input_proj_init_std is not None and isinstance(
+                self.input_proj, nn.Conv2d):
+            nn.init.normal_(self.input_proj.weight,
+                            std=self.input_proj_init_std)
+            if self.input_proj.bias is not None:
+                nn.init.zeros_(self.input_proj.bias)
 
     def _pos_embed_for(self, h: int, w: int, device, dtype) -> Optional[Tensor]:
         """Position embedding ``(1, h*w, d)`` for a feature map of (h, w)."""

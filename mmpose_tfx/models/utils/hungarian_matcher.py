@@ -14,11 +14,14 @@ instance:
   prints them as 1 and 1 without stating values);
 - read-out (eq. 3): ``C[j, q] = -p_q(j)``, see :func:`readout_assignment`.
 
-Decision (paper is silent): the L1 term of a joint whose keypoint weight is
-0 (not labelled, or outside the crop) is dropped from the cost; its
-ground-truth coordinate is meaningless (often 0 or NaN), so such a joint is
-matched on its class probability alone. It is still matched: the reference
-matches all J joints.
+Joints whose keypoint weight is 0 (decision 3 in docs/prtr.md; the paper
+is silent): every one of the J joints is matched, as in the reference. By
+default (``coord_cost_unlabelled=True``, the reference) the L1 term covers
+them too, measured to their label: the two-stage configs' codec labels a
+joint without annotation ``(0, 0)`` (``zero_unlabelled=True``), the
+reference's target for it; a non-finite label of such a joint is taken as
+``(0, 0)`` as well. With ``coord_cost_unlabelled=False`` their L1 term is
+dropped and they are matched on class probability alone.
 """
 from typing import Tuple
 
@@ -108,14 +111,22 @@ class KeypointHungarianMatcher:
         cost_class (float): Weight of ``-p_q(j)``. Defaults to 1.
         cost_coord (float): Weight of the L1 coordinate distance (in
             normalised input coordinates). Defaults to 5.
+        coord_cost_unlabelled (bool): Include the L1 term for joints of
+            weight 0, measured to their label (non-finite labels count as
+            ``(0, 0)``), as the reference does. ``False`` drops it, so they
+            are matched on class probability alone. Defaults to True.
     """
 
-    def __init__(self, cost_class: float = 1.0, cost_coord: float = 5.0):
+    def __init__(self,
+                 cost_class: float = 1.0,
+                 cost_coord: float = 5.0,
+                 coord_cost_unlabelled: bool = True):
         if cost_class < 0 or cost_coord < 0 or cost_class + cost_coord == 0:
             raise ValueError('matching cost weights must be >= 0 and not '
                              f'both 0, got {cost_class}, {cost_coord}')
         self.cost_class = float(cost_class)
         self.cost_coord = float(cost_coord)
+        self.coord_cost_unlabelled = bool(coord_cost_unlabelled)
 
     def cost(self, cls_logits: Tensor, coords: Tensor, gt_coords: Tensor,
              gt_weights: Tensor) -> Tensor:
@@ -143,12 +154,20 @@ class KeypointHungarianMatcher:
                              f'{tuple(gt_weights.shape)}')
         prob = cls_logits.softmax(-1)[..., :num_joints]  # (..., Q, J)
         cost_cls = -prob.transpose(-1, -2)  # (..., J, Q)
-        l1 = (gt_coords[..., :, None, :] -
-              coords[..., None, :, :]).abs().sum(-1)  # (..., J, Q)
-        w = gt_weights[..., None].to(l1.dtype)
+        w = gt_weights[..., None].to(coords.dtype)  # (..., J, 1)
+        labelled = w > 0
+        gt = gt_coords.to(coords.dtype)
         # where(), not a product: a NaN label of an unlabelled joint must
-        # not leak into the cost
-        cost_l1 = torch.where(w > 0, l1 * w, torch.zeros_like(l1))
+        # not leak into the cost; it counts as the reference's (0, 0)
+        gt = torch.where(labelled | torch.isfinite(gt), gt,
+                         torch.zeros_like(gt))
+        l1 = (gt[..., :, None, :] -
+              coords[..., None, :, :]).abs().sum(-1)  # (..., J, Q)
+        if self.coord_cost_unlabelled:
+            # the reference: cdist over all joints, weights not applied
+            cost_l1 = torch.where(labelled, l1 * w, l1)
+        else:
+            cost_l1 = torch.where(labelled, l1 * w, torch.zeros_like(l1))
         return self.cost_class * cost_cls + self.cost_coord * cost_l1
 
     def __call__(self, cls_logits: Tensor, coords: Tensor, gt_coords: Tensor,

@@ -135,7 +135,8 @@ class KeypointDetectionTransformer(BaseModule):
         num_decoder_layers (int): Decoder layers (PRTR: 6).
         num_heads (int): Attention heads (PRTR: 8).
         feedforward_channels (int): FFN hidden units (PRTR: 2048).
-        dropout (float): Dropout (DETR / reference: 0.1).
+        dropout (float): Dropout (DETR's default 0.1; the PRTR reference's
+            configs use 0.0, the two-stage head's default).
         norm_first (bool): Pre-norm if True; default post-norm (reference).
         act_cfg (dict): FFN activation (ReLU).
     """

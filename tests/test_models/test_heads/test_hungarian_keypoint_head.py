@@ -71,9 +71,14 @@ def _matcher_inputs(seed, b=2, q=6, j=4):
     return logits, coords, gt, w
 
 
-def test_matcher_cost_is_eq2_with_weights_1_and_5():
+@pytest.mark.parametrize('unlabelled', [True, False])
+def test_matcher_cost_is_eq2_with_weights_1_and_5(unlabelled):
+    """-p + 5 x L1; the L1 of a weight-0 joint is kept (reference, the
+    default) or dropped."""
     logits, coords, gt, w = _matcher_inputs(0)
-    matcher = KeypointHungarianMatcher()  # defaults 1 and 5
+    assert (w == 0).any() and (w > 0).any()
+    matcher = KeypointHungarianMatcher(coord_cost_unlabelled=unlabelled)
+    assert KeypointHungarianMatcher().coord_cost_unlabelled  # default
     cost = matcher.cost(logits, coords, gt, w)
     prob = logits.softmax(-1)  # over all J + 1 classes
     b, q, c = logits.shape
@@ -81,8 +86,38 @@ def test_matcher_cost_is_eq2_with_weights_1_and_5():
         for ji in range(c - 1):
             for qi in range(q):
                 l1 = (gt[bi, ji] - coords[bi, qi]).abs().sum()
-                ref = -prob[bi, qi, ji] + 5 * w[bi, ji] * l1
+                if w[bi, ji] > 0:
+                    l1 = w[bi, ji] * l1
+                elif not unlabelled:
+                    l1 = 0 * l1
+                ref = -prob[bi, qi, ji] + 5 * l1
                 assert cost[bi, ji, qi] == pytest.approx(float(ref), abs=1e-6)
+
+
+@pytest.mark.parametrize('unlabelled,expected', [(True, [1, 0]),
+                                                 (False, [0, 1])])
+def test_matcher_unlabelled_joint_at_origin(unlabelled, expected):
+    """Hand computation. Equal class probabilities; query 0 at (0.05, 0.05),
+    query 1 at (0.9, 0.9); joint 0 labelled at (0.1, 0.1), joint 1
+    unlabelled with the codec's label (0, 0).
+
+    Reference (L1 for every joint): 0 -> q0, 1 -> q1 costs
+    5 x (0.1 + 1.8) = 9.5, 0 -> q1, 1 -> q0 costs 5 x (1.6 + 0.1) = 8.5, so
+    the unlabelled joint takes the query near the origin. Without its L1
+    term joint 1 is indifferent and joint 0 takes its nearest query (0.5
+    against 8.0)."""
+    logits = torch.zeros(1, 2, 3)
+    coords = torch.tensor([[[0.05, 0.05], [0.9, 0.9]]])
+    gt = torch.tensor([[[0.1, 0.1], [0., 0.]]])
+    w = torch.tensor([[1., 0.]])
+    matcher = KeypointHungarianMatcher(coord_cost_unlabelled=unlabelled)
+    cost = matcher.cost(logits, coords, gt, w)[0] + 1 / 3  # drop -p
+    if unlabelled:
+        ref = [[0.5, 8.0], [0.5, 9.0]]
+    else:
+        ref = [[0.5, 8.0], [0., 0.]]
+    torch.testing.assert_close(cost, torch.tensor(ref), atol=1e-6, rtol=0)
+    assert matcher(logits, coords, gt, w)[0].tolist() == expected
 
 
 def test_matcher_equals_brute_force_and_has_no_grad():
@@ -104,9 +139,16 @@ def test_matcher_equals_brute_force_and_has_no_grad():
 def test_matcher_ignores_unlabelled_nan_but_rejects_nan_predictions():
     logits, coords, gt, w = _matcher_inputs(1)
     w[0, 1] = 0
-    gt[0, 1] = float('nan')  # unlabelled joint: its coordinate is ignored
+    gt[0, 1] = float('nan')  # unlabelled joint with a garbage label
     idx = KeypointHungarianMatcher()(logits, coords, gt, w)
     assert idx.shape == (2, 4)
+    # reference: its label counts as (0, 0); otherwise no L1 term at all
+    prob = logits.softmax(-1)[0, :, 1]
+    for unlabelled, l1 in ((True, coords[0].abs().sum(-1)),
+                           (False, torch.zeros(6))):
+        cost = KeypointHungarianMatcher(coord_cost_unlabelled=unlabelled).cost(
+            logits, coords, gt, w)
+        torch.testing.assert_close(cost[0, 1], -prob + 5 * l1)
     bad = coords.clone()
     bad[1, 2, 0] = float('nan')
     with pytest.raises(ValueError, match='NaN/inf'):
@@ -180,6 +222,46 @@ def _loss_inputs(seed=0, b=2, q=7, j=4):
     return logits, coords, idx, gt, w
 
 
+@pytest.mark.parametrize('normalizer,expected', [('num_instances', 3.0),
+                                                  ('num_labelled', 2.0)])
+def test_loss_l1_normalisation_hand_computed(normalizer, expected):
+    """B = 1, J = 3, matched queries = joints: L1 distances 0.3, 0.3 and 0.6
+    (sum 1.2). Reference: mean over B x J x 2 = 6 entries (0.2) x J = 0.6,
+    i.e. 1.2 / (2 B); per labelled joint: 1.2 / 3 = 0.4; both x 5."""
+    coords = torch.tensor([[[0.5, 0.5], [0.2, 0.1], [0.0, 0.0]]])
+    gt = torch.tensor([[[0.4, 0.7], [0.2, 0.4], [0.3, 0.3]]])
+    idx = torch.tensor([[0, 1, 2]])
+    logits = torch.zeros(1, 3, 4)
+    loss = HungarianKeypointLoss(3, coord_normalizer=normalizer)
+    out = loss(logits, coords, idx, gt, torch.ones(1, 3))
+    assert out['loss_kpt'].item() == pytest.approx(expected, rel=1e-6)
+    reference = (F.l1_loss(coords[0], gt[0], reduction='none') *
+                 torch.ones(3, 1)).mean() * 3 * 5
+    if normalizer == 'num_instances':
+        assert out['loss_kpt'].item() == pytest.approx(reference.item())
+    assert HungarianKeypointLoss(3).coord_normalizer == 'num_instances'
+    with pytest.raises(ValueError, match='coord_normalizer'):
+        HungarianKeypointLoss(3, coord_normalizer='mean')
+
+
+def test_loss_normalisation_ratio_with_17_labelled_joints():
+    """All 17 COCO joints labelled: the per-labelled-joint L1 is 17 / 2 =
+    8.5 times smaller than the reference's (the issue's arithmetic)."""
+    g = torch.Generator().manual_seed(5)
+    b, q, j = 3, 20, 17
+    logits = torch.randn(b, q, j + 1, generator=g)
+    coords = torch.rand(b, q, 2, generator=g)
+    idx = torch.stack([torch.randperm(q, generator=g)[:j] for _ in range(b)])
+    gt = torch.rand(b, j, 2, generator=g)
+    w = torch.ones(b, j)
+    ref = HungarianKeypointLoss(j)(logits, coords, idx, gt, w)
+    detr = HungarianKeypointLoss(j, coord_normalizer='num_labelled')(
+        logits, coords, idx, gt, w)
+    assert ref['loss_kpt'].item() == pytest.approx(
+        8.5 * detr['loss_kpt'].item(), rel=1e-6)
+    assert ref['loss_cls'].item() == detr['loss_cls'].item()
+
+
 def test_loss_values_and_background_weight():
     logits, coords, idx, gt, w = _loss_inputs()
     w[0, 2] = 0.
@@ -196,12 +278,16 @@ def test_loss_values_and_background_weight():
         cw = torch.where(target.reshape(-1) == j, bg, 1.)
         ref = (cw * nll).sum() / cw.sum()
         assert out['loss_cls'].item() == pytest.approx(ref.item(), rel=1e-5)
-    # L1 on matched queries, visibility-weighted, x5, per labelled joint
+    # L1 on matched queries, visibility-weighted, x5, per 2 x instance
+    # (reference, default) or per labelled joint
     matched = torch.stack([coords[bi, idx[bi]] for bi in range(b)])
-    ref_l1 = ((matched - gt).abs().sum(-1) * w).sum() / w.sum()
-    out = HungarianKeypointLoss(j)(logits, coords, idx, gt, w)
-    assert out['loss_kpt'].item() == pytest.approx(5 * ref_l1.item(),
-                                                   rel=1e-5)
+    l1 = ((matched - gt).abs().sum(-1) * w).sum().detach()
+    for normalizer, denom in (('num_instances', 2 * b),
+                              ('num_labelled', w.sum())):
+        out = HungarianKeypointLoss(j, coord_normalizer=normalizer)(
+            logits, coords, idx, gt, w)
+        assert out['loss_kpt'].item() == pytest.approx(
+            5 * float(l1 / denom), rel=1e-5)
 
 
 def test_background_weight_zero_ignores_unmatched_queries():
@@ -215,11 +301,13 @@ def test_background_weight_zero_ignores_unmatched_queries():
         pytest.approx(base.item(), rel=1e-6)
 
 
-def test_loss_finite_with_all_keypoints_invisible():
+@pytest.mark.parametrize('normalizer', ['num_instances', 'num_labelled'])
+def test_loss_finite_with_all_keypoints_invisible(normalizer):
     logits, coords, idx, gt, w = _loss_inputs(2)
     w = torch.zeros_like(w)
     gt[0, 0] = float('nan')  # garbage labels of invisible joints
-    out = HungarianKeypointLoss(4)(logits, coords, idx, gt, w)
+    out = HungarianKeypointLoss(4, coord_normalizer=normalizer)(
+        logits, coords, idx, gt, w)
     assert torch.isfinite(out['loss_cls']) and out['loss_kpt'].item() == 0.
     (out['loss_cls'] + out['loss_kpt']).backward()
     assert torch.isfinite(logits.grad).all()
@@ -279,6 +367,31 @@ def test_head_forward_shapes_and_loss_keys():
     assert n == 18_050_324  # 0.52M proj + 17.36M transformer + heads
 
 
+def test_loss_by_targets_honours_the_loss_switches():
+    """The end-to-end head calls loss_by_targets: the normalisation switch
+    and the matcher switch reach it through the head's config."""
+    torch.manual_seed(0)
+    feats = (torch.randn(3, 16, 4, 3), )
+    ref = _head()
+    labelled = _head(loss=dict(type='HungarianKeypointLoss',
+                               coord_normalizer='num_labelled'))
+    labelled.load_state_dict(ref.state_dict())
+    logits, coords = ref(feats)
+    g = torch.Generator().manual_seed(2)
+    gt = torch.rand(3, J, 2, generator=g)
+    w = torch.tensor([[1., 1., 0., 1.], [1., 0., 0., 0.], [1., 1., 1., 1.]])
+    a = ref.loss_by_targets(logits, coords, gt, w)
+    b = labelled.loss_by_targets(logits, coords, gt, w)
+    for key in ('loss_kpt', 'd0.loss_kpt'):  # 8 labelled joints, B = 3
+        assert a[key].item() == pytest.approx(b[key].item() * 8 / 6,
+                                              rel=1e-5)
+    assert a['loss_cls'].item() == pytest.approx(b['loss_cls'].item())
+    off = _head(matcher=dict(type='KeypointHungarianMatcher',
+                             coord_cost_unlabelled=False))
+    assert ref.matcher.coord_cost_unlabelled
+    assert not off.matcher.coord_cost_unlabelled
+
+
 def test_head_learns_a_fixed_batch():
     torch.manual_seed(0)
     head = _head()
@@ -323,6 +436,28 @@ def test_flip_test_is_mirror_symmetric():
                                    pi.keypoint_scores[:, FLIP], atol=1e-6)
     with pytest.raises(ValueError, match='flip test'):
         head.predict(a, samples, cfg)
+
+
+def test_flip_test_shift_coords_is_half_a_pixel():
+    """shift_coords=True maps the flipped pass back with 1 - u - 1/w (exact
+    for a pixel flip), False with the reference's 1 - u: after averaging
+    the two passes, x differs by exactly half a crop pixel; y and scores
+    are the same."""
+    torch.manual_seed(0)
+    head = _head().eval()
+    a = (torch.randn(2, 16, 4, 3), )
+    b = (torch.randn(2, 16, 4, 3), )
+    samples = _samples(2)
+    with torch.no_grad():
+        exact = head.predict([a, b], samples,
+                             dict(flip_test=True, shift_coords=True))
+        ref = head.predict([a, b], samples,
+                           dict(flip_test=True, shift_coords=False))
+    for e, r in zip(exact, ref):
+        np.testing.assert_allclose(r.keypoints[..., 0] - e.keypoints[..., 0],
+                                   0.5, atol=1e-4)
+        np.testing.assert_allclose(r.keypoints[..., 1], e.keypoints[..., 1])
+        np.testing.assert_allclose(r.keypoint_scores, e.keypoint_scores)
 
 
 def test_multiscale_input_and_errors():

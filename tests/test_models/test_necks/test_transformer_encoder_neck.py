@@ -138,3 +138,28 @@ def test_bad_input_errors():
         _neck(pos_embed='rope')
     with pytest.raises(ValueError, match='divisible'):
         _neck(num_heads=3)
+
+
+@pytest.mark.parametrize('bias', [False, True])
+def test_input_proj_init_std(bias):
+    """input_proj_init_std=0.001 draws the 1x1 projection from N(0, 0.001)
+    (the TP-H reference), bias 0; None keeps PyTorch's default,
+    kaiming-uniform with bound 1 / sqrt(fan_in) = 1 / sqrt(C)."""
+    torch.manual_seed(4)
+    cin = 512
+    normal = _neck(in_channels=cin, embed_dims=256, num_heads=8,
+                   input_proj_bias=bias, input_proj_init_std=0.001)
+    w = normal.input_proj.weight
+    assert w.std().item() == pytest.approx(0.001, rel=0.05)
+    assert w.mean().abs().item() < 1e-4
+    if bias:
+        assert (normal.input_proj.bias == 0).all()
+    default = _neck(in_channels=cin, embed_dims=256, num_heads=8,
+                    input_proj_bias=bias)
+    assert default.input_proj_init_std is None
+    w = default.input_proj.weight
+    bound = 1 / math.sqrt(cin)
+    assert w.abs().max().item() <= bound
+    assert w.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.05)
+    with pytest.raises(ValueError, match='input_proj_init_std'):
+        _neck(input_proj_init_std=0.)

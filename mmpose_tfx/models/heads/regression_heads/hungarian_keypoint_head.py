@@ -69,7 +69,9 @@ class HungarianKeypointHead(BaseHead):
         num_decoder_layers (int): 6.
         num_heads (int): 8.
         feedforward_channels (int): 2048.
-        dropout (float): 0.1 (DETR / reference).
+        dropout (float): Dropout of the transformer. Defaults to 0.0, the
+            PRTR reference's COCO and MPII configs (DETR's own default is
+            0.1; docs/prtr.md, decision 14).
         norm_first (bool): Pre-norm if True; default post-norm (reference).
         coord_mlp_layers (int): Layers of the coordinate MLP (3).
         matcher (dict): Training matcher config
@@ -88,8 +90,10 @@ class HungarianKeypointHead(BaseHead):
 
     ``test_cfg`` keys: ``flip_test`` (bool), ``shift_coords`` (bool, default
     True: the flipped pass is mapped back with ``u -> 1 - u - 1/w``, exact
-    for a pixel-wise flip), ``readout_with_background`` (bool, default
-    False: Table 5's ablation when True).
+    for a pixel-wise flip; False is the reference's ``1 - u``, half a crop
+    pixel off after averaging; docs/prtr.md, decision 21),
+    ``readout_with_background`` (bool, default False: Table 5's ablation
+    when True).
     """
 
     def __init__(self,
@@ -103,7 +107,7 @@ class HungarianKeypointHead(BaseHead):
                  num_decoder_layers: int = 6,
                  num_heads: int = 8,
                  feedforward_channels: int = 2048,
-                 dropout: float = 0.1,
+                 dropout: float = 0.0,
                  norm_first: bool = False,
                  coord_mlp_layers: int = 3,
                  matcher: ConfigType = dict(
