@@ -48,7 +48,8 @@ LAYER = dict(
 
 model = dict(
     backbone=dict(
-        depth=18, frozen_stages=-1, norm_cfg=dict(type='BN'),
+        depth=18, frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False, init_cfg=None),
     head=dict(
         person_detector=dict(
