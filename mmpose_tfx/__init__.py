@@ -12,3 +12,4 @@ from . import codecs  # noqa: F401,E402
 from . import models  # noqa: F401,E402
 from . import datasets  # noqa: F401,E402  (transforms)
 from . import evaluation  # noqa: F401,E402  (metrics)
+from . import engine  # noqa: F401,E402  (hooks)

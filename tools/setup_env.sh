@@ -19,6 +19,7 @@ want="$(cat "$REQ" "$ROOT/tools/setup_env.sh" "$ROOT/setup.py" | sha256sum | cut
 check_env() {
     "$PY" - <<'PYEOF' >/dev/null 2>&1
 import mmcv, mmcv.ops, mmpose.models, mmdet, mmpose_tfx  # noqa: F401
+import onnx, onnxruntime  # noqa: F401
 import torchvision.ops
 torchvision.ops.nms  # the +cpu torch wheel cannot load this op
 PYEOF

@@ -110,8 +110,8 @@ def test_config_builds_and_runs(path):
     x, samples = _batch(cfg, k, fraction=frac)
     model.eval()
     with torch.no_grad():
-        maps = model(x, None, mode='tensor')
-    assert maps.shape == (2, k, 16, 16)
+        maps, logits = model(x, None, mode='tensor')
+    assert maps.shape == (2, k, 16, 16) and logits.shape == (2, k)
     torch.testing.assert_close(maps.sum((2, 3)), torch.ones(2, k))
     model.train()
     losses = model(x, samples, mode='loss')

@@ -79,9 +79,11 @@ def test_config_builds_and_runs(path):
     x = torch.randn(2, 3, h, w)
     model.eval()
     with torch.no_grad():
-        scores, boxes, kpts, kscores = model(x, None, mode='tensor')
+        scores, boxes, crop, logits, coords = model(x, None, mode='tensor')
     p = min(model.head.num_people, model.head.person_detector.num_queries)
-    assert scores.shape == (2, p) and kpts.shape == (2, p, 17, 2)
+    assert scores.shape == (2, p) and boxes.shape == (2, p, 4)
+    assert logits.shape[:2] == (2, p) and logits.shape[-1] == 18
+    assert coords.shape[:2] == (2, p) and coords.shape[-1] == 2
     model.train()
     losses = model(x, _samples(2, h, w), mode='loss')
     assert {'det.loss_cls', 'det.loss_bbox', 'det.loss_iou',
@@ -131,3 +133,28 @@ def test_recipe_is_the_papers():
         assert {long for _, long in resize.scales} == {1400}
         assert cfg.val_evaluator[0].nms_mode == 'none'
         assert cfg.val_evaluator[1].type == 'PersonBoxMetric'
+
+
+def test_quickstart_evaluates_keypoints_and_boxes(tmp_path):
+    """MMEngine's test loop with the config's own evaluators (CocoMetric
+    without NMS + PersonBoxMetric) on a tiny SynthPose split."""
+    import subprocess
+    import sys
+    from mmengine.runner import Runner
+    data = str(tmp_path / 'synthpose')
+    subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools/dataset/make_synthpose.py'),
+         '--out', data, '--num-train', '1', '--num-val', '3', '--seed', '2',
+         '--workers', '1'], check=True, capture_output=True)
+    cfg = _load(QUICKSTART)
+    cfg.work_dir = str(tmp_path / 'work')
+    root = data + '/'
+    cfg.test_dataloader.dataset.data_root = root
+    cfg.test_dataloader.num_workers = 0
+    cfg.test_dataloader.persistent_workers = False
+    for ev in cfg.test_evaluator:
+        ev.ann_file = root + 'annotations/person_keypoints_val.json'
+    cfg.model.test_cfg.score_thr = 0.
+    metrics = Runner.from_cfg(cfg).test()
+    assert {'coco/AP', 'coco/AR', 'person/AP', 'person/AP .5'} <= set(metrics)
+    assert all(0 <= v <= 1 for v in metrics.values())

@@ -47,7 +47,7 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
             [dataset[i] for i in range(start, min(n, start + batch_size))])
         with torch.no_grad():
             data = model.data_preprocessor(batch, False)
-            maps = model.head(model.extract_feat(data['inputs']))
+            maps, _ = model.head(model.extract_feat(data['inputs']))
         maps = maps / maps.flatten(2).max(-1).values[..., None, None].clamp(
             min=1e-12)
         maps = maps.cpu().numpy()

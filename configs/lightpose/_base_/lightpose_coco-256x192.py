@@ -21,6 +21,12 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmpose_tfx'], allow_failed_imports=False)
+# MMPose's SyncBuffersHook + a check, before training / testing, that the
+# head's keypoint count is the dataset's (mmpose_tfx/engine/hooks.py)
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='KeypointCountCheckHook')
+]
 
 max_epochs = 220
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)

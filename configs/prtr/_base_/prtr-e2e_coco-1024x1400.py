@@ -26,6 +26,12 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmpose_tfx'], allow_failed_imports=False)
+# MMPose's SyncBuffersHook + a check, before training / testing, that the
+# head's keypoint count is the dataset's (mmpose_tfx/engine/hooks.py)
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='KeypointCountCheckHook')
+]
 
 max_epochs = 80
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
@@ -122,10 +128,13 @@ data_root = 'data/coco/'
 
 short_sides = list(range(760, 1025, 32)) + [1024]
 main_scales = [(s, 1400) for s in sorted(set(short_sides))]
-meta_keys = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index',
-             'ori_shape', 'img_shape', 'input_size', 'input_center',
-             'input_scale', 'flip', 'flip_direction', 'flip_indices',
-             'raw_ann_info', 'iscrowd')
+# MMPose's default meta keys without category_id (a list in bottom-up mode,
+# which CocoMetric would write as one instance's category) and with iscrowd
+# (crowd regions are not DETR ground truth)
+meta_keys = ('id', 'img_id', 'img_path', 'crowd_index', 'ori_shape',
+             'img_shape', 'input_size', 'input_center', 'input_scale',
+             'flip', 'flip_direction', 'flip_indices', 'raw_ann_info',
+             'iscrowd')
 
 train_pipeline = [
     dict(type='LoadImage'),

@@ -15,6 +15,12 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['mmpose_tfx'], allow_failed_imports=False)
+# MMPose's SyncBuffersHook + a check, before training / testing, that the
+# head's keypoint count is the dataset's (mmpose_tfx/engine/hooks.py)
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='KeypointCountCheckHook')
+]
 
 # optimizer (epochs and the cosine schedule live in the TP-R / TP-H bases)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4))

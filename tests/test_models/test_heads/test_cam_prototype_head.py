@@ -109,7 +109,7 @@ def test_response_maps_are_distributions():
     torch.testing.assert_close(r.sum((2, 3)), torch.ones(2, K))
     single = _head(multi_scale=False).eval()
     with torch.no_grad():
-        r = single(_feats())
+        r, _ = single(_feats())
     torch.testing.assert_close(r.sum((2, 3)), torch.ones(2, K))
 
 
@@ -175,7 +175,7 @@ def test_semi_supervised_heatmap_loss_only_for_labelled():
     assert losses['loss_sup_heatmap'] > 0
     # the loss is MMPose's MSE between max-normalised maps and Gaussians
     with torch.no_grad():
-        r = head(_feats())
+        r, _ = head(_feats())
     r = r / r.flatten(2).max(-1).values[..., None, None]
     gt = torch.stack([s.gt_fields.heatmaps for s in samples])
     expected = ((r - gt)**2).mean()

@@ -227,8 +227,11 @@ def test_predict_maps_a_perfect_output_back_to_the_image():
 def test_tensor_mode_and_errors():
     head = _head().eval()
     with torch.no_grad():
-        scores, boxes, kpts, kscores = head(_feats())
+        scores, boxes, crop, logits, coords = head(_feats())
+        kpts, kscores = head.read_out(crop, logits, coords)
     assert scores.shape == (2, 10) and boxes.shape == (2, 10, 4)
+    assert crop.shape == (2, 10, 4)
+    assert logits.shape == (2, 10, J, J + 1) and coords.shape == (2, 10, J, 2)
     assert kpts.shape == (2, 10, J, 2) and kscores.shape == (2, 10, J)
     assert (scores[:, :-1] >= scores[:, 1:]).all()  # sorted
     with pytest.raises(ValueError, match='flip test'):

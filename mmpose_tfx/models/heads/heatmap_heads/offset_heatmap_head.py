@@ -14,6 +14,7 @@ from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import (ConfigType, Features, OptConfigType,
                                  OptSampleList, Predictions)
 
+from mmpose_tfx.engine.hooks import check_keypoint_count
 from mmpose_tfx.codecs.center_offset_heatmap import (
     flip_center_offset, get_offset_heatmap_maximum)
 
@@ -115,6 +116,8 @@ class OffsetHeatmapHead(BaseHead):
         if self.decoder is None:
             raise RuntimeError(f'{type(self).__name__}.predict needs a '
                                'decoder (CenterOffsetHeatmap config)')
+        check_keypoint_count(type(self).__name__, self.out_channels,
+                             batch_data_samples)
         if test_cfg.get('flip_test', False):
             if not (isinstance(feats, list) and len(feats) == 2):
                 raise ValueError('flip test expects feats = [feats, '
@@ -147,6 +150,8 @@ class OffsetHeatmapHead(BaseHead):
         L_off`` (eq. 3) and ``acc_pose``: PCK@0.05 (of the heatmap / input
         size) of the decoded keypoints (argmax + offset) against the
         keypoints the targets encode, as MMPose heads log it."""
+        check_keypoint_count(type(self).__name__, self.out_channels,
+                             batch_data_samples)
         hm, off = self._split(self.forward(feats))
         gt_hm = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
         kpt_weights = torch.cat([
@@ -155,7 +160,8 @@ class OffsetHeatmapHead(BaseHead):
         if gt_hm.shape != hm.shape:
             raise ValueError(f'target heatmaps {tuple(gt_hm.shape)} do not '
                              f'match the predicted {tuple(hm.shape)}: check '
-                             'the codec stride against the backbone stride')
+                             'the codec stride / heatmap size against the '
+                             'backbone stride')
         losses = dict(loss_kpt=self.loss_module(hm, gt_hm, kpt_weights))
         gt_off = None
         if self.with_offset:

@@ -49,6 +49,7 @@ from ....codecs.coordinate_regression_label import \
 from ...necks.transformer_encoder_neck import sine_position_embedding
 from ...utils.hungarian_matcher import readout_assignment
 from ...utils.keypoint_transformer import KeypointDetectionTransformer
+from ....engine.hooks import check_keypoint_count
 
 
 @MODELS.register_module()
@@ -254,6 +255,8 @@ class HungarianKeypointHead(BaseHead):
         """Keypoints in input-crop pixels; with flip test the coordinates
         (and scores) of the original and the flipped pass are averaged after
         mapping the flipped pass back and swapping left/right types."""
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         with_bg = test_cfg.get('readout_with_background', False)
         if test_cfg.get('flip_test', False):
             if not (isinstance(feats, list) and len(feats) == 2):
@@ -287,6 +290,8 @@ class HungarianKeypointHead(BaseHead):
         ``loss_kpt`` for the last, ``d{i}.loss_cls`` / ``d{i}.loss_kpt`` for
         the auxiliary ones) and ``acc_pose`` (PCK@0.05 of the input size,
         last layer)."""
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         cls_logits, coords = self.forward(feats)
         gt = torch.cat([
             d.gt_instance_labels.keypoint_labels for d in batch_data_samples

@@ -37,6 +37,7 @@ from torch import Tensor
 
 from ....codecs.coordinate_regression_label import \
     flip_normalized_coordinates
+from ....engine.hooks import check_keypoint_count
 from ...necks.deformable_encoder_neck import flatten_levels
 
 Feats = Sequence[Tensor]
@@ -154,6 +155,8 @@ class TFPoseHead(BaseHead):
         if not batch_data_samples:
             raise ValueError('TFPoseHead.predict needs the data samples '
                              '(input_size, flip_indices)')
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         input_size = batch_data_samples[0].metainfo['input_size']
         score_mode = test_cfg.get('score_mode', 'consistency')
         if score_mode not in ('consistency', 'constant'):
@@ -195,6 +198,8 @@ class TFPoseHead(BaseHead):
         """``loss_kpt`` (last layer), ``d{i}.loss_kpt`` (layer ``i``),
         ``loss_aux_heatmap`` (with the auxiliary branch) and ``acc_pose``
         (PCK@0.05 of the input size, last layer)."""
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         coords = self.forward(feats)  # (N_D, B, K, 2)
         num_layers, b, k = coords.shape[:3]
         gt = torch.cat([

@@ -54,6 +54,7 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptSampleList
 from torch import Tensor, nn
 
+from ....engine.hooks import check_keypoint_count
 from ...necks.transformer_encoder_neck import TransformerEncoderLayer
 from ...utils.keypoint_transformer import TransformerDecoderLayer
 from ...utils.semantic_graph_conv import (SemanticGraphConv,
@@ -95,8 +96,9 @@ class CAMPrototypeHead(BaseHead):
         decoder (dict, optional): ``ImageLevelKeypointLabel`` codec.
         init_cfg (dict, optional): Initialisation config.
 
-    ``forward`` returns the fused response maps ``(B, C, H/4, W/4)`` (tensor
-    mode); ``test_cfg``: ``flip_test``, ``shift_heatmap`` (default False).
+    ``forward`` returns the fused response maps ``(B, C, H/4, W/4)`` and the
+    presence logits ``(B, C)`` (tensor mode); ``test_cfg``: ``flip_test``,
+    ``shift_heatmap`` (default False).
     """
 
     def __init__(self,
@@ -343,9 +345,12 @@ class CAMPrototypeHead(BaseHead):
                 sx, 3) / (sy * sx)
         return out
 
-    def forward(self, feats: Feats) -> Tensor:
-        """Tensor mode: fused part response maps ``(B, C, H/4, W/4)``."""
-        return self.forward_all(feats)['response']
+    def forward(self, feats: Feats) -> Tuple[Tensor, Tensor]:
+        """Tensor mode: fused part response maps ``(B, C, H/4, W/4)`` and
+        the final presence logits ``(B, C)`` (the keypoint scores are their
+        sigmoid)."""
+        out = self.forward_all(feats)
+        return out['response'], out['dec_logits']
 
     # ------------------------------------------------------------------
     # predict
@@ -355,6 +360,8 @@ class CAMPrototypeHead(BaseHead):
                 batch_data_samples: OptSampleList,
                 test_cfg: ConfigType = {}) -> list:
         """Keypoints from the response maxima, scores = class probability."""
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         if test_cfg.get('flip_test', False):
             if not (isinstance(feats, list) and len(feats) == 2):
                 raise ValueError('flip test expects [feats, flipped_feats]')
@@ -363,18 +370,18 @@ class CAMPrototypeHead(BaseHead):
                 raise ValueError(
                     f'the dataset has {len(flip_indices)} keypoints, the '
                     f'head {self.num_keypoints} (num_keypoints)')
-            a = self.forward_all(feats[0])
-            b = self.forward_all(feats[1])
+            maps, logits = self.forward(feats[0])
+            maps_f, logits_f = self.forward(feats[1])
             maps_f = flip_heatmaps(
-                b['response'], flip_mode='heatmap',
+                maps_f, flip_mode='heatmap',
                 flip_indices=flip_indices,
                 shift_heatmap=test_cfg.get('shift_heatmap', False))
-            maps = (a['response'] + maps_f) * 0.5
-            probs = (a['dec_logits'].sigmoid() +
-                     b['dec_logits'].sigmoid()[:, flip_indices]) * 0.5
+            maps = (maps + maps_f) * 0.5
+            probs = (logits.sigmoid() +
+                     logits_f.sigmoid()[:, flip_indices]) * 0.5
         else:
-            a = self.forward_all(feats)
-            maps, probs = a['response'], a['dec_logits'].sigmoid()
+            maps, logits = self.forward(feats)
+            probs = logits.sigmoid()
         preds = self.decode(maps)
         for inst, p in zip(preds, probs):
             inst.keypoint_scores = p[None].detach().cpu().numpy()
@@ -390,6 +397,8 @@ class CAMPrototypeHead(BaseHead):
         """``loss_cls_cnn`` (alpha), ``loss_cls_enc`` (alpha1),
         ``loss_cls_dec`` (alpha2), ``loss_div`` (beta) and, with
         location-labelled instances, ``loss_sup_heatmap`` (eq. 14)."""
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         out = self.forward_all(feats)
         labels = torch.cat([
             d.gt_instance_labels.keypoint_presence

@@ -41,6 +41,7 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, Predictions
 from torch import Tensor
 
+from ....engine.hooks import check_keypoint_count
 from ...utils.stn_crop import (crop_features, enlarge_boxes, from_box_frame,
                                to_box_frame)
 
@@ -72,6 +73,9 @@ class PRTREndToEndHead(BaseHead):
         detach_crop_boxes (bool): Stop the keypoint loss from reaching the
             box head through the sampling grid (default False: it does, as
             the paper's "differentiable ... to the bounding box").
+        train_keypoints (bool): Train the keypoint stage (default). False
+            trains the person detector alone (the paper's first stage, a
+            person detector tuned before the joint training).
         init_cfg (dict, optional): Initialisation config.
 
     ``test_cfg``: ``score_thr`` (person probability, default 0.05).
@@ -88,6 +92,7 @@ class PRTREndToEndHead(BaseHead):
                  max_train_people: int = 5,
                  num_people: int = 20,
                  detach_crop_boxes: bool = False,
+                 train_keypoints: bool = True,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg)
         self.person_detector = MODELS.build(person_detector)
@@ -111,6 +116,7 @@ class PRTREndToEndHead(BaseHead):
         self.max_train_people = max_train_people
         self.num_people = num_people
         self.detach_crop_boxes = detach_crop_boxes
+        self.train_keypoints = train_keypoints
         self.num_keypoints = self.keypoint_head.num_keypoints
         self.decoder = None  # no codec: the head decodes itself
 
@@ -158,14 +164,17 @@ class PRTREndToEndHead(BaseHead):
                 feats: Sequence[Tensor],
                 batch_data_samples: Optional[Sequence] = None
                 ) -> Tuple[Tensor, ...]:
-        """Tensor mode: the ``num_people`` most probable people per image.
+        """Tensor mode: the ``num_people`` most probable people per image,
+        up to (not including) the keypoint read-out, which is a Hungarian
+        assignment (:meth:`read_out`; scipy, not part of an exported graph).
 
         Returns:
-            tuple: ``person_scores (B, P)`` (person probability),
+            tuple: ``person_scores (B, P)`` (person probability, sorted),
             ``boxes (B, P, 4)`` (``x1, y1, x2, y2`` input pixels),
-            ``keypoints (B, P, J, 2)`` (input pixels) and
-            ``keypoint_scores (B, P, J)``, ``P = min(num_people, Q)``,
-            sorted by score.
+            ``crop_boxes (B, P, 4)`` (the enlarged boxes the keypoint stage
+            sees), ``kpt_logits (B, P, Q', J + 1)`` and ``kpt_coords (B, P,
+            Q', 2)`` (the keypoint transformer's last layer, coordinates in
+            each crop's normalised frame); ``P = min(num_people, Q)``.
         """
         cls, boxes = self.detect(feats, batch_data_samples)
         prob = cls[-1].softmax(-1)[..., 0]  # (B, Q) person
@@ -186,11 +195,20 @@ class PRTREndToEndHead(BaseHead):
         batch_index = torch.arange(b, device=prob.device).repeat_interleave(p)
         kcls, kcoords = self.keypoints_in_boxes(feats, batch_index,
                                                 crop_boxes, input_shape)
-        kpts, kscores = self.keypoint_head.readout(kcls[-1], kcoords[-1])
-        kpts = from_box_frame(kpts, crop_boxes)
+        return (scores, xyxy, crop_boxes.reshape(b, p, 4),
+                kcls[-1].reshape(b, p, *kcls.shape[-2:]),
+                kcoords[-1].reshape(b, p, *kcoords.shape[-2:]))
+
+    def read_out(self, crop_boxes: Tensor, kpt_logits: Tensor,
+                 kpt_coords: Tensor) -> Tuple[Tensor, Tensor]:
+        """PRTR's read-out per person, mapped through its crop box: keypoints
+        ``(B, P, J, 2)`` in input pixels and scores ``(B, P, J)``."""
+        b, p = crop_boxes.shape[:2]
+        kpts, kscores = self.keypoint_head.readout(
+            kpt_logits.flatten(0, 1), kpt_coords.flatten(0, 1))
+        kpts = from_box_frame(kpts, crop_boxes.reshape(b * p, 4))
         j = self.num_keypoints
-        return (scores, xyxy, kpts.reshape(b, p, j, 2),
-                kscores.reshape(b, p, j))
+        return kpts.reshape(b, p, j, 2), kscores.reshape(b, p, j)
 
     def predict(self,
                 feats: Union[Sequence[Tensor], list],
@@ -201,8 +219,12 @@ class PRTREndToEndHead(BaseHead):
         if test_cfg.get('flip_test', False):
             raise ValueError('the end-to-end PRTR has no flip test (the '
                              'paper uses none); set test_cfg.flip_test=False')
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         thr = test_cfg.get('score_thr', 0.05)
-        scores, boxes, kpts, kscores = self.forward(feats, batch_data_samples)
+        scores, boxes, crop_boxes, logits, coords = self.forward(
+            feats, batch_data_samples)
+        kpts, kscores = self.read_out(crop_boxes, logits, coords)
         preds = []
         for i in range(scores.shape[0]):
             keep = scores[i] > thr
@@ -322,6 +344,8 @@ class PRTREndToEndHead(BaseHead):
              train_cfg: ConfigType = {}) -> dict:
         """``det.*`` (DETR person loss, every decoder layer) + ``kpt.*``
         (PRTR keypoint loss on the selected people, every decoder layer)."""
+        check_keypoint_count(type(self).__name__, self.num_keypoints,
+                             batch_data_samples)
         cls, boxes = self.detect(feats, batch_data_samples)
         device = cls.device
         gts = self._ground_truth(batch_data_samples, device)
@@ -333,6 +357,8 @@ class PRTREndToEndHead(BaseHead):
             for k, v in self.person_detector.loss(cls, boxes, gt_instances,
                                                   img_metas).items()
         }
+        if not self.train_keypoints:
+            return losses
 
         batch_index, query, person = self.select_people(
             cls, boxes, gts, img_metas, gt_instances)
