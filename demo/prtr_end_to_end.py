@@ -59,8 +59,6 @@ def detect_people(model, img: np.ndarray,
     import torch
     from mmengine.dataset import Compose, pseudo_collate
 
-    from mmpose_tfx.models.utils import enlarge_boxes
-
     _check_model(model)
     pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
     data_info = dict(img=img)
@@ -74,7 +72,8 @@ def detect_people(model, img: np.ndarray,
         feats = model.extract_feat(data['inputs'])
         head = model.head
         cls, boxes = head.detect(feats, samples)
-        scores, xyxy, kpts, kscores = head(feats, samples)
+        scores, xyxy, crop, logits, coords = head(feats, samples)
+        kpts, kscores = head.read_out(crop, logits, coords)
         prob = cls[-1].softmax(-1)[..., 0][0]  # (Q,)
         order = prob.topk(scores.shape[1]).indices
         keep = scores[0] > thr
@@ -82,7 +81,7 @@ def detect_people(model, img: np.ndarray,
         size = boxes.new_tensor([w, h, w, h])
         cxcy, wh = boxes[:, 0, order[keep], :2], boxes[:, 0, order[keep], 2:]
         layer_boxes = torch.cat([cxcy - wh / 2, cxcy + wh / 2], -1) * size
-        crop = enlarge_boxes(xyxy[0][keep], head.box_scale)
+        crop = crop[0][keep]
     meta = samples[0].metainfo
     # input pixels -> image pixels, as BottomupPoseEstimator does
     factor = np.asarray(meta['input_scale']) / np.asarray(meta['input_size'])
