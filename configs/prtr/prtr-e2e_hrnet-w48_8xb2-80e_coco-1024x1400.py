@@ -53,7 +53,9 @@ model = dict(
         crop_levels=(1, 2, 3),
         detector_level=3))
 
-# tools/analysis/model_complexity.py: a 4:3 COCO image at the test scale
-# (short side 1024), the keypoint stage on num_people = 20 people
-complexity_input_size = (1365, 1024)
+# tools/analysis/model_complexity.py, export and the zoo: a 4:3 COCO image
+# at the test scale (1365x1024, short side 1024) as the network gets it,
+# padded to a multiple of 32 (pad_size_divisor); the keypoint stage on
+# num_people = 20 people
+complexity_input_size = (1376, 1024)
 paper = dict(params_m=None, gflops=None, ap=66.2, metric='COCO val AP')

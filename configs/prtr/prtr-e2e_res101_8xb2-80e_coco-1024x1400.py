@@ -3,7 +3,9 @@
 # models). The recipe is in ./_base_/prtr-e2e_coco-1024x1400.py.
 _base_ = ['./_base_/prtr-e2e_coco-1024x1400.py']
 
-# tools/analysis/model_complexity.py: a 4:3 COCO image at the test scale
-# (short side 1024), the keypoint stage on num_people = 20 people
-complexity_input_size = (1365, 1024)
+# tools/analysis/model_complexity.py, export and the zoo: a 4:3 COCO image
+# at the test scale (1365x1024, short side 1024) as the network gets it,
+# padded to a multiple of 32 (pad_size_divisor); the keypoint stage on
+# num_people = 20 people
+complexity_input_size = (1376, 1024)
 paper = dict(params_m=None, gflops=None, ap=64.8, metric='COCO val AP')
