@@ -173,12 +173,13 @@ def test_semi_supervised_heatmap_loss_only_for_labelled():
     samples = _samples(kpts, vis, fraction=1.)
     losses = head.loss(_feats(), samples)
     assert losses['loss_sup_heatmap'] > 0
-    # the loss is MMPose's MSE between max-normalised maps and Gaussians
+    # the loss is MMPose's MSE between the maps scaled to their targets'
+    # mass and the Gaussians
     with torch.no_grad():
         r, _ = head(_feats())
-    r = r / r.flatten(2).max(-1).values[..., None, None]
     gt = torch.stack([s.gt_fields.heatmaps for s in samples])
-    expected = ((r - gt)**2).mean()
+    mass = gt.flatten(2).sum(-1)[..., None, None]
+    expected = ((r * mass - gt)**2).mean()
     assert losses['loss_sup_heatmap'].item() == pytest.approx(
         expected.item(), rel=1e-4)
     # labelled coordinates matter, unlabelled ones do not
@@ -186,6 +187,42 @@ def test_semi_supervised_heatmap_loss_only_for_labelled():
     moved[:, :, 0] += 5
     assert head.loss(_feats(), _samples(moved, vis, fraction=1.))[
         'loss_sup_heatmap'] != losses['loss_sup_heatmap']
+
+
+def test_location_loss_minimum_is_the_target_not_any_spike():
+    """Eq. 14 as decided (decision 10): the target distribution scores 0
+    and collapsing a map onto one cell scores worse than a flat map, on
+    the joint or anywhere else. The max normalisation used before rewarded
+    the collapse: a spike in a corner scored far better than a flat map
+    (what training found, AP 0)."""
+    head = _head()
+    kpts = np.full((1, K, 2), 30., np.float32)
+    samples = _samples(kpts, np.ones((1, K), np.float32), fraction=1.)
+    gt = samples[0].gt_fields.heatmaps[None]
+    kw = samples[0].gt_instance_labels.keypoint_weights
+    mass = gt.flatten(2).sum(-1)[..., None, None]
+    h, w = gt.shape[-2:]
+
+    def spike(y, x):
+        r = torch.zeros_like(gt)
+        r[..., y, x] = 1.
+        return r
+
+    flat = torch.full_like(gt, 1. / (h * w))
+    peak = divmod(int(gt[0, 0].argmax()), w)
+    corner = spike(h - 1, w - 1)
+    loss = {name: head.sup_loss(r * mass, gt, kw).item()
+            for name, r in dict(target=gt / mass, flat=flat,
+                                on_joint=spike(*peak),
+                                corner=corner).items()}
+    assert loss['target'] == pytest.approx(0., abs=1e-12)
+    assert loss['flat'] < loss['on_joint'] < loss['corner']
+
+    def max_normalised(r):
+        return head.sup_loss(r / r.flatten(2).max(-1).values[..., None, None],
+                             gt, kw).item()
+
+    assert max_normalised(corner) < max_normalised(flat) / 10
 
 
 def test_flip_test_is_mirror_symmetric():
