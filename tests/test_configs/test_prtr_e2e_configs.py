@@ -15,9 +15,14 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'prtr', 'prtr-e2e_*')))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'prtr', 'prtr-e2e*')))
 QUICKSTART = osp.join(ROOT, 'configs', 'prtr',
                       'prtr-e2e_res18_1xb16-24e_synthpose-128x128.py')
+#: the two-stage CPU quickstart (docs/prtr.md, end-to-end decision 19)
+STAGE1 = osp.join(ROOT, 'configs', 'prtr',
+                  'prtr-e2e-det_res18_1xb16-4e_synthpose-64x64.py')
+STAGE2 = osp.join(ROOT, 'configs', 'prtr',
+                  'prtr-e2e_res18_1xb16-8e_synthpose-128x128.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -66,8 +71,29 @@ def test_configs_found():
     assert names == {
         'prtr-e2e_res101_8xb2-80e_coco-1024x1400.py',
         'prtr-e2e_hrnet-w48_8xb2-80e_coco-1024x1400.py',
-        osp.basename(QUICKSTART)
+        osp.basename(QUICKSTART), osp.basename(STAGE1), osp.basename(STAGE2)
     }
+
+
+def test_two_stage_quickstart_recipe():
+    """Stage 1 trains the person detector alone at 64x64; stage 2 the
+    same model jointly at 128x128 from stage 1's last checkpoint (where
+    ``mim train`` puts it by default), the keypoint transformer at 2x."""
+    s1, s2 = _load(STAGE1), _load(STAGE2)
+    assert s1.model.head.train_keypoints is False
+    assert s2.model.head.get('train_keypoints', True) is True
+    name1 = osp.splitext(osp.basename(STAGE1))[0]
+    assert s2.load_from == (f'work_dirs/{name1}/'
+                            f'epoch_{s1.train_cfg.max_epochs}.pth')
+    assert s2.optim_wrapper.paramwise_cfg.custom_keys[
+        'head.keypoint_head'].lr_mult == 2.
+    assert [t['scales'] for t in s1.train_pipeline
+            if t['type'] == 'BottomupShortSideResize'] == [[(64, 64)]]
+    # the two stages share every weight shape: stage 2 loads stage 1 whole
+    m1 = MODELS.build(s1.model).state_dict()
+    m2 = MODELS.build(s2.model).state_dict()
+    assert {k: v.shape for k, v in m1.items()} == \
+        {k: v.shape for k, v in m2.items()}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -86,8 +112,12 @@ def test_config_builds_and_runs(path):
     assert coords.shape[:2] == (2, p) and coords.shape[-1] == 2
     model.train()
     losses = model(x, _samples(2, h, w), mode='loss')
-    assert {'det.loss_cls', 'det.loss_bbox', 'det.loss_iou',
-            'kpt.loss_cls', 'kpt.loss_kpt'} <= set(losses)
+    expected = {'det.loss_cls', 'det.loss_bbox', 'det.loss_iou'}
+    if cfg.model.head.get('train_keypoints', True):
+        assert expected | {'kpt.loss_cls', 'kpt.loss_kpt'} <= set(losses)
+    else:  # stage 1 of the two-stage quickstart: the detector alone
+        assert expected <= set(losses)
+        assert not any(n.startswith('kpt.') for n in losses)
     assert all(torch.isfinite(v) for v in losses.values())
     if path == QUICKSTART:
         sum(v for n, v in losses.items() if 'loss' in n).backward()

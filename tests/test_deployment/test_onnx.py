@@ -165,3 +165,43 @@ def test_cli_and_errors(exported, tmp_path):
                         model_name='tp-model')
     finally:
         head.forward = orig
+
+
+#: one paper-sized network per family (random weights), exported at its
+#: paper input size (the end-to-end PRTR at a smaller whole image: the
+#: network is the paper's, 1376x1024 would only cost time)
+PAPER = {
+    'transpose': ('configs/transpose/td-hm_transpose-r-a4_4xb32-230e_coco-'
+                  '256x192.py', None),
+    'lightpose': ('configs/lightpose/td-hmoff_lightpose-r50_4xb32-220e_'
+                  'coco-256x192.py', None),
+    'prtr': ('configs/prtr/td-reg_prtr-r50_4xb32-200e_coco-384x288.py',
+             None),
+    'tfpose': ('configs/tfpose/td-reg_tfpose-r50-e4d6_4xb32-210e_coco-'
+               '256x192.py', None),
+    'lofr': ('configs/lofr/td-lf_lofr-r50_4xb32-210e_coco-256x192.py',
+             None),
+    'prtr-e2e': ('configs/prtr/prtr-e2e_res101_8xb2-80e_coco-1024x1400.py',
+                 (320, 256)),
+}
+
+
+@pytest.mark.parametrize('name', list(PAPER))
+def test_paper_sized_network_exports(name, tmp_path):
+    cfg_path, size = PAPER[name]
+    cfg = Config.fromfile(osp.join(ROOT, cfg_path))
+    init_default_scope('mmpose')
+    cfg.model.backbone.init_cfg = None  # no download
+    if 'person_detector' in cfg.model.head:
+        cfg.model.head.person_detector.init_cfg = None
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    w, h = size or default_input_size(cfg)
+    onnx_file = str(tmp_path / f'{name}.onnx')
+    export_onnx(model, onnx_file, (w, h), model_name=name)
+    x = torch.randn(2, 3, h, w, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        ref = TensorMode(model).eval()(x)
+    outs = OrtModel(onnx_file)(x.numpy())
+    assert [o.shape for o in outs] == [tuple(r.shape) for r in ref]
+    assert max(max_relative_error(ref, outs)) <= 1e-4
