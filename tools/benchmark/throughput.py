@@ -25,12 +25,13 @@ COCO_FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
 
 
 def resolve(config: str) -> str:
-    """``mmpose::path`` -> the config file installed with MMPose."""
+    """``mmpose::path`` -> the config file installed with MMPose; a
+    relative path is taken from the repository root."""
     if config.startswith('mmpose::'):
         import mmpose
         return osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs',
                         config[len('mmpose::'):])
-    return config
+    return config if osp.isabs(config) else osp.join(ROOT, config)
 
 
 def build(config: str, device: str):
@@ -41,7 +42,9 @@ def build(config: str, device: str):
     import mmpose_tfx  # noqa: F401
     cfg = Config.fromfile(resolve(config))
     init_default_scope('mmpose')
-    cfg.model.backbone.init_cfg = None
+    cfg.model.backbone.init_cfg = None  # random weights, no download
+    if 'person_detector' in cfg.model.get('head', {}):
+        cfg.model.head.person_detector.init_cfg = None
     model = MODELS.build(cfg.model).to(device)
     model.eval()
     return model, cfg
