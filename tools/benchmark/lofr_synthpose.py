@@ -3,7 +3,7 @@ baseline and a mean-pose predictor, and the weakly semi-supervised pattern
 of the paper's Table 4.
 
     flock /tmp/mmpose_tfx_cpu.lock python tools/benchmark/lofr_synthpose.py \
-        [--runs lf baseline mean lfcrop ws10 ws25 sup10 sup25 all]
+        [--runs lf baseline mean lfcrop lfpart ws10 ws25 sup10 sup25 all]
 
 Data: SynthPose with truncated figures (``data/synthpose_trunc``, generated
 when missing with ``make_synthpose.py --truncation 0.5``, seed 0, 4000 /
@@ -22,6 +22,8 @@ test mmpose`` (SynthPose val COCO AP, ground-truth boxes, flip test):
   mean normalised position of each labelled joint in the test-time crops
   of the training instances), scored 1;
 - ``lfcrop``: LOFR with presence recomputed inside the augmented crop;
+- ``lfpart``: LOFR with the final presence read out from the part
+  features (``presence_from='part'``, docs/lofr.md decision 8);
 - ``ws10`` / ``ws25``: LOFR-WS with 10 / 25 % location labels;
 - ``sup10`` / ``sup25``: the same model on only those labelled instances;
 - ``all``: every instance location-labelled.
@@ -42,6 +44,7 @@ CONFIGS = {
     'lf': 'td-lf_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'baseline': 'td-lf_lofr-baseline-r18_1xb32-2e_synthpose-128x96.py',
     'lfcrop': 'td-lfcrop_lofr-r18_1xb32-2e_synthpose-128x96.py',
+    'lfpart': 'td-lfpart_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'ws10': 'td-ws10_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'ws25': 'td-ws25_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'sup10': 'td-sup10_lofr-r18_1xb32-20e_synthpose-128x96.py',
@@ -53,6 +56,7 @@ LABELS = {
     'baseline': 'location-free baseline',
     'mean': 'mean pose (no training)',
     'lfcrop': 'LOFR, presence inside the augmented crop',
+    'lfpart': 'LOFR, presence read out from the part features',
     'ws10': 'LOFR-WS, 10 % location labels',
     'ws25': 'LOFR-WS, 25 % location labels',
     'sup10': 'Sup-only, the 10 % labelled instances',

@@ -173,13 +173,15 @@ def test_semi_supervised_heatmap_loss_only_for_labelled():
     samples = _samples(kpts, vis, fraction=1.)
     losses = head.loss(_feats(), samples)
     assert losses['loss_sup_heatmap'] > 0
-    # the loss is MMPose's MSE between the maps scaled to their targets'
-    # mass and the Gaussians
+    # eq. 14 as decided (decisions 10, 10b): per map, the squared error
+    # between the map scaled to its target's mass and the Gaussian summed
+    # over the pixels; then the mean over the B x C maps
     with torch.no_grad():
         r, _ = head(_feats())
     gt = torch.stack([s.gt_fields.heatmaps for s in samples])
     mass = gt.flatten(2).sum(-1)[..., None, None]
-    expected = ((r * mass - gt)**2).mean()
+    b, c = gt.shape[:2]
+    expected = ((r * mass - gt)**2).sum() / (b * c)
     assert losses['loss_sup_heatmap'].item() == pytest.approx(
         expected.item(), rel=1e-4)
     # labelled coordinates matter, unlabelled ones do not
@@ -265,3 +267,38 @@ def _bad_sample():
     s.gt_instance_labels = InstanceData(
         keypoint_presence=torch.ones(1, K + 1))
     return s
+
+
+def test_presence_read_out_from_part_features():
+    """``presence_from='part'`` (decision 8): the final logits are the
+    per-class read-out of ``f_i^p = sum_p R_i(p) F_m(p)``; changing the
+    decoder output without changing the attention leaves them unchanged,
+    and the presence loss reaches the attention logits."""
+    head = _head(presence_from='part')
+    with torch.no_grad():
+        head.dec_cls_weight.normal_()
+    out = head.forward_all(_feats())
+    expected = (out['part_feats'] * head.dec_cls_weight).sum(-1) + \
+        head.dec_cls_bias
+    torch.testing.assert_close(out['dec_logits'], expected)
+    # the default reads the decoder output, which is not the part feature
+    query = _head()
+    with torch.no_grad():
+        query.dec_cls_weight.copy_(head.dec_cls_weight)
+    assert not torch.allclose(
+        query.forward_all(_feats())['dec_logits'], out['dec_logits'])
+    # through the part features the presence BCE reaches the last layer's
+    # attention (where R_i looks) but not its FFN; read from the decoder
+    # output, it reaches both
+    samples = _samples(np.zeros((2, K, 2), np.float32),
+                       np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1]],
+                                np.float32))
+    for h, ffn_grad in ((head, False), (query, True)):
+        h.zero_grad()
+        h.loss(_feats(), samples)['loss_cls_dec'].backward()
+        last = h.decoder_layers[-1]
+        assert last.cross_attn.in_proj_weight.grad.abs().sum() > 0
+        g = last.linear2.weight.grad
+        assert (g is not None and g.abs().sum() > 0) == ffn_grad
+    with pytest.raises(ValueError, match='presence_from'):
+        _head(presence_from='cams')

@@ -30,8 +30,8 @@ Input: backbone levels at 1/4, 1/8 and 1/16 (``in_index``).
    encoder and the final outputs (weights alpha 0.2, alpha_1 0.2,
    alpha_2 0.5), the part diversity loss (beta 0.1), and for
    location-labelled instances MSE between the response maps scaled to
-   the mass of their Gaussian targets and the targets (eq. 14; decision
-   10).
+   the mass of their Gaussian targets and the targets, summed over the
+   pixels (eq. 14; decisions 10 and 10b).
 6. Predict: the response maps of every level put on the 1/4 grid (each
    coarse cell's mass spread evenly over the fine cells it covers, so the
    fused map is still a distribution), MMPose's MSRA decoding (argmax +
@@ -92,8 +92,15 @@ class CAMPrototypeHead(BaseHead):
             ``skeleton_links`` give the graph.
         loss_weights (dict): ``alpha`` (CNN BCE), ``alpha1`` (encoder BCE),
             ``alpha2`` (final BCE), ``beta`` (diversity).
-        sup_loss (dict): Location loss of eq. 14 (MMPose's
-            ``KeypointMSELoss``).
+        presence_from (str): What the final presence read-out classifies
+            (decision 8): ``'query'`` each prototype's decoder output,
+            ``'part'`` its part feature ``f_i^p = sum_p R_i(p) F_m(p)``
+            (so the presence loss reaches the response maps only through
+            where they look).
+        sup_loss (dict): Location loss of eq. 14, a per-pixel mean
+            (MMPose's ``KeypointMSELoss``); the head multiplies it by the
+            number of pixels of a map, so eq. 14 is a sum over pixels
+            (decision 10b).
         decoder (dict, optional): ``ImageLevelKeypointLabel`` codec.
         init_cfg (dict, optional): Initialisation config.
 
@@ -121,6 +128,7 @@ class CAMPrototypeHead(BaseHead):
                  metainfo: Optional[dict] = None,
                  loss_weights: Dict[str, float] = dict(
                      alpha=0.2, alpha1=0.2, alpha2=0.5, beta=0.1),
+                 presence_from: str = 'query',
                  sup_loss: ConfigType = dict(
                      type='KeypointMSELoss', use_target_weight=True),
                  decoder: OptConfigType = None,
@@ -134,6 +142,10 @@ class CAMPrototypeHead(BaseHead):
                              f'in_index {in_index}')
         if num_encoder_layers < 1 or num_decoder_layers < 1:
             raise ValueError('need >= 1 encoder and decoder layers')
+        if presence_from not in ('query', 'part'):
+            raise ValueError(f"presence_from must be 'query' or 'part', "
+                             f'got {presence_from!r}')
+        self.presence_from = presence_from
         self.num_keypoints = num_keypoints
         self.embed_dims = embed_dims
         self.spe = spe
@@ -311,9 +323,9 @@ class CAMPrototypeHead(BaseHead):
             last = i == len(self.decoder_layers) - 1
             out = layer(queries, memory, zeros, None, need_cross_weights=last)
             queries, attn = out if last else (out, attn)
-        dec_logits = (queries * self.dec_cls_weight).sum(-1) + \
-            self.dec_cls_bias
         part_feats = attn @ memory  # (B, C, d)
+        read = part_feats if self.presence_from == 'part' else queries
+        dec_logits = (read * self.dec_cls_weight).sum(-1) + self.dec_cls_bias
         return dict(
             cnn_logits=cnn_logits,
             enc_logits=enc_logits,
@@ -448,7 +460,15 @@ class CAMPrototypeHead(BaseHead):
                 batch_data_samples[i].gt_instance_labels.keypoint_weights
                 for i in idx.tolist()
             ]).to(maps)
-            losses['loss_sup_heatmap'] = self.sup_loss(maps, gt, kw)
+            # decision 10b: eq. 14's sum runs over the pixels of each map
+            # (only 1/C normalises): a squared L2 distance per map, mean
+            # over keypoints and instances. ``sup_loss`` is a per-pixel
+            # mean, so it is scaled by the number of pixels. The per-pixel
+            # mean gives the attention logits ~1e-6 of the presence BCE's
+            # gradient (measured: the loss stayed at the flat map's value
+            # for 2 epochs, AP 0).
+            losses['loss_sup_heatmap'] = self.sup_loss(
+                maps, gt, kw) * (maps.shape[-2] * maps.shape[-1])
         with torch.no_grad():
             pred = (out['dec_logits'] > 0).to(labels)
             losses['acc_presence'] = (pred == labels).float().mean()
