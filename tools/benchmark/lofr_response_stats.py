@@ -13,6 +13,11 @@ the joint's ground-truth position is taken. Values are averaged per joint
 type, left and right merged (COCO: ear, eye, nose, shoulder, elbow, wrist,
 hip, knee, ankle; Table 7's columns). 1 means the response peaks on the
 joint, 0 that it is elsewhere.
+
+That statistic also gives 1 to a flat map (divided by its maximum, every
+cell is 1), so a second table gives the share of the map's mass (R_i sums
+to 1) in the same 3 x 3 cells: a flat map scores 9 / (H/4 * W/4) there
+(printed as ``flat``), a map concentrated on the joint scores near 1.
 """
 import argparse
 import os.path as osp
@@ -32,7 +37,8 @@ GROUPS = OrderedDict(
 
 def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
                     batch_size: int = 32) -> Dict[str, float]:
-    """Mean normalised response around each joint type (see module doc)."""
+    """Per joint type: ``(mean normalised response, mean mass)`` in the
+    3 x 3 cells around the joint (see module doc)."""
     import torch
     from mmengine.dataset import pseudo_collate
     from mmpose.registry import DATASETS
@@ -41,13 +47,14 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
     n = min(len(dataset), max_samples)
     names = model.dataset_meta['keypoint_id2name']
     k = len(names)
-    sums, counts = np.zeros(k), np.zeros(k)
+    sums, mass, counts = np.zeros(k), np.zeros(k), np.zeros(k)
     for start in range(0, n, batch_size):
         batch = pseudo_collate(
             [dataset[i] for i in range(start, min(n, start + batch_size))])
         with torch.no_grad():
             data = model.data_preprocessor(batch, False)
             maps, _ = model.head(model.extract_feat(data['inputs']))
+        raw = maps.cpu().numpy()
         maps = maps / maps.flatten(2).max(-1).values[..., None, None].clamp(
             min=1e-12)
         maps = maps.cpu().numpy()
@@ -66,15 +73,21 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
                 if vis[j] <= 0 or not (0 <= x < mw and 0 <= y < mh):
                     continue
                 xi, yi = int(x), int(y)
-                win = maps[b, j, max(yi - 1, 0):yi + 2, max(xi - 1, 0):xi + 2]
-                sums[j] += win.mean()
+                win = (slice(max(yi - 1, 0), yi + 2),
+                       slice(max(xi - 1, 0), xi + 2))
+                sums[j] += maps[b, j][win].mean()
+                mass[j] += raw[b, j][win].sum()
                 counts[j] += 1
-    per_joint = {names[j]: sums[j] / max(counts[j], 1) for j in range(k)}
+    per_joint = {
+        names[j]: (sums[j] / max(counts[j], 1), mass[j] / max(counts[j], 1))
+        for j in range(k)
+    }
     out = OrderedDict()
     for group, members in GROUPS.items():
         vals = [per_joint[m] for m in members if m in per_joint]
         if vals:
-            out[group] = float(np.mean(vals))
+            out[group] = tuple(float(v) for v in np.mean(vals, axis=0))
+    out['flat'] = (1., 9. / (mh * mw))
     return out
 
 
@@ -98,13 +111,18 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
                 t['pack_transformed'] = True
         ds.update(pipeline=pipeline, bbox_file=None)
         rows[name] = joint_responses(model, ds, args.max_samples)
-    cols = list(next(iter(rows.values())))
-    print('\nAverage normalised response around the joints (Table 7)\n')
-    print('| model | ' + ' | '.join(cols) + ' |')
-    print('|---|' + '---|' * len(cols))
-    for name, r in rows.items():
-        print(f'| {name} | ' + ' | '.join(f'{r[c]:.2f}' for c in cols) +
-              ' |')
+    cols = [c for c in next(iter(rows.values())) if c != 'flat']
+    for i, (title, fmt) in enumerate((
+            ('Average normalised response around the joints (Table 7)',
+             '{:.2f}'),
+            ('Share of the response map\'s mass in the 3 x 3 cells around '
+             'the joints', '{:.3f}'))):
+        print(f'\n{title}\n')
+        print('| model | ' + ' | '.join(cols) + ' | flat map |')
+        print('|---|' + '---|' * (len(cols) + 1))
+        for name, r in rows.items():
+            print(f'| {name} | ' + ' | '.join(
+                fmt.format(r[c][i]) for c in cols + ['flat']) + ' |')
     return rows
 
 

@@ -324,6 +324,8 @@ class CAMPrototypeHead(BaseHead):
             out = layer(queries, memory, zeros, None, need_cross_weights=last)
             queries, attn = out if last else (out, attn)
         part_feats = attn @ memory  # (B, C, d)
+        # decision 8: the final presence is read from each prototype's
+        # decoder output by default, or from its part feature ('part')
         read = part_feats if self.presence_from == 'part' else queries
         dec_logits = (read * self.dec_cls_weight).sum(-1) + self.dec_cls_bias
         return dict(
