@@ -3,7 +3,7 @@ the paper trains it (a person detector first, then everything jointly).
 
     flock /tmp/mmpose_tfx_cpu.lock python tools/benchmark/prtr_e2e_synthpose.py
 
-1. ``mim train mmpose configs/prtr/prtr-e2e-det_res18_1xb16-5e_synthpose-
+1. ``mim train mmpose configs/prtr/prtr-e2e-det_res18_1xb16-4e_synthpose-
    64x64.py``: the person DETR alone at 64x64;
 2. ``mim train mmpose configs/prtr/prtr-e2e_res18_1xb16-8e_synthpose-
    128x128.py``: the whole model at 128x128 from stage 1's checkpoint;
