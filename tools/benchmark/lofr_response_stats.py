@@ -22,7 +22,7 @@ to 1) in the same 3 x 3 cells: a flat map scores 9 / (H/4 * W/4) there
 import argparse
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -36,7 +36,8 @@ GROUPS = OrderedDict(
 
 
 def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
-                    batch_size: int = 32) -> Dict[str, float]:
+                    batch_size: int = 32
+                    ) -> Dict[str, Tuple[float, float]]:
     """Per joint type: ``(mean normalised response, mean mass)`` in the
     3 x 3 cells around the joint (see module doc)."""
     import torch

@@ -83,9 +83,10 @@ def ensure_data(whole: bool = False) -> None:
                                'person_keypoints_val.json')):
             continue
         os.makedirs(osp.join(ROOT, 'work_dirs'), exist_ok=True)
+        log = osp.join(ROOT, 'work_dirs', f'make_{osp.basename(out)}.log')
         run([sys.executable, 'tools/dataset/make_synthpose.py', '--out', out,
              '--num-train', '4000', '--num-val', '300', '--seed', '0'] +
-            extra, osp.join(ROOT, 'work_dirs', f'make_{osp.basename(out)}.log'))
+            extra, log)
 
 
 def _crop_frame(cfg, dataset):
