@@ -271,9 +271,9 @@ def _bad_sample():
 
 def test_presence_read_out_from_part_features():
     """``presence_from='part'`` (decision 8): the final logits are the
-    per-class read-out of ``f_i^p = sum_p R_i(p) F_m(p)``; changing the
-    decoder output without changing the attention leaves them unchanged,
-    and the presence loss reaches the attention logits."""
+    per-class read-out of ``f_i^p = sum_p R_i(p) F_m(p)``, and the
+    presence loss reaches the last layer's attention but not its FFN
+    (which shapes the decoder output, not where R_i looks)."""
     head = _head(presence_from='part')
     with torch.no_grad():
         head.dec_cls_weight.normal_()
