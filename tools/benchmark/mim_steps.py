@@ -24,6 +24,7 @@ def run(cmd: List[str], log_path: str,
     the lines matching ``echo`` and return the whole output; a failing step
     exits with its last 40 lines."""
     print('$ ' + ' '.join(cmd), flush=True)
+    os.makedirs(osp.dirname(osp.abspath(log_path)), exist_ok=True)
     lines = []
     with open(log_path, 'w') as log, subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
