@@ -89,3 +89,101 @@ def test_transform_scales_and_rotates_the_box():
     np.testing.assert_allclose(out['bbox_scale'], [[40., 80.]] * scale)
     np.testing.assert_allclose(out['bbox_center'], [[50., 60.]])
     np.testing.assert_allclose(out['bbox_rotation'], rotate)
+
+
+# ---------------------------------------------------------------------------
+# KeypointPatchOcclusion (LOFR on SynthPose, docs/lofr.md decision 17)
+# ---------------------------------------------------------------------------
+def _crop(seed=0, n=1, k=17, h=128, w=96):
+    rng = np.random.default_rng(seed)
+    kpts = rng.uniform([2, 2], [w - 3, h - 3], (n, k, 2)).astype(np.float32)
+    vis = np.ones((n, k), np.float32)
+    vis[:, 0] = 0  # one unlabelled keypoint
+    img = np.full((h, w, 3), 7, np.uint8)
+    return dict(img=img, transformed_keypoints=kpts.copy(),
+                keypoints=kpts.copy(), keypoints_visible=vis)
+
+
+def _inside_patch(pts, patches):
+    """Points inside any pasted pixel block (a hand computation of the
+    block the transform fills: floor(c - s/2) .. ceil(c + s/2))."""
+    out = np.zeros(pts.shape[:-1], bool)
+    for cx, cy, s in patches:
+        x0, x1 = np.floor(cx - s / 2), np.ceil(cx + s / 2)
+        y0, y1 = np.floor(cy - s / 2), np.ceil(cy + s / 2)
+        out |= (pts[..., 0] >= x0 - 0.5) & (pts[..., 0] <= x1 + 0.5) & \
+            (pts[..., 1] >= y0 - 0.5) & (pts[..., 1] <= y1 + 0.5)
+    return out
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_occlusion_labels_exactly_the_covered_keypoints(seed):
+    """Every keypoint inside a patch becomes absent, every other keeps its
+    label, the patches are painted, and the coordinates are untouched."""
+    from mmpose_tfx.datasets.transforms import KeypointPatchOcclusion
+    t = TRANSFORMS.build(
+        dict(type='KeypointPatchOcclusion', prob=0.5,
+             num_distractors=(1, 3)))
+    assert isinstance(t, KeypointPatchOcclusion)
+    np.random.seed(seed)
+    res = _crop(seed, n=2)
+    before = {k: np.copy(v) for k, v in res.items()}
+    out = t(res)
+    patches = out['occlusion_patches']
+    assert len(patches) >= 1
+    covered = _inside_patch(before['transformed_keypoints'], patches)
+    expect = np.where(covered, 0., before['keypoints_visible'])
+    np.testing.assert_array_equal(out['keypoints_visible'], expect)
+    np.testing.assert_array_equal(out['transformed_keypoints'],
+                                  before['transformed_keypoints'])
+    # each patch's centre pixel was painted (unless a later patch painted
+    # it again with the background value, which is vanishingly unlikely)
+    changed = (out['img'] != 7).any(-1)
+    for cx, cy, _ in patches:
+        assert changed[int(round(cy)), int(round(cx))]
+    # nothing painted outside the patches
+    yy, xx = np.mgrid[:128, :96]
+    grid = np.stack([xx, yy], -1).astype(np.float32)
+    assert not (changed & ~_inside_patch(grid, patches)).any()
+    assert before['img'].max() == 7  # the input image is not modified
+
+
+def test_occlusion_rate_and_centres():
+    """With no distractors, each labelled keypoint gets a patch with
+    probability ``prob``, centred within ``jitter`` x side of it: about
+    ``prob`` of the labelled keypoints (more, with the overlaps) end up
+    absent, the unlabelled one never becomes present."""
+    from mmpose_tfx.datasets.transforms import KeypointPatchOcclusion
+    t = KeypointPatchOcclusion(prob=0.3, size=(0.05, 0.05), jitter=0.2,
+                               num_distractors=(0, 0))
+    np.random.seed(0)
+    absent, patches = [], 0
+    for seed in range(300):
+        res = _crop(seed)
+        pts = res['transformed_keypoints'][0]
+        out = t(res)
+        assert out['keypoints_visible'][0, 0] == 0
+        absent.append(out['keypoints_visible'][0, 1:] == 0)
+        for cx, cy, s in out['occlusion_patches']:
+            d = np.abs(pts - [cx, cy]).max(-1)
+            assert d.min() <= 0.2 * s + 1e-4  # next to some keypoint
+            patches += 1
+    rate = np.mean(absent)
+    assert abs(patches / (300 * 16) - 0.3) < 0.03
+    assert 0.3 - 0.03 < rate < 0.45
+
+
+def test_occlusion_bad_input():
+    from mmpose_tfx.datasets.transforms import KeypointPatchOcclusion
+    with pytest.raises(ValueError, match='prob'):
+        KeypointPatchOcclusion(prob=1.5)
+    with pytest.raises(ValueError, match='size'):
+        KeypointPatchOcclusion(size=(0.3, 0.1))
+    with pytest.raises(ValueError, match='jitter'):
+        KeypointPatchOcclusion(jitter=0.5)
+    with pytest.raises(ValueError, match='num_distractors'):
+        KeypointPatchOcclusion(num_distractors=(2, 1))
+    res = _crop()
+    del res['transformed_keypoints']
+    with pytest.raises(KeyError, match='TopdownAffine'):
+        KeypointPatchOcclusion()(res)

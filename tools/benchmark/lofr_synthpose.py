@@ -3,8 +3,8 @@ baseline and a mean-pose predictor, and the weakly semi-supervised pattern
 of the paper's Table 4.
 
     flock /tmp/mmpose_tfx_cpu.lock python tools/benchmark/lofr_synthpose.py \
-        [--runs lf baseline mean lfcrop lfcropwhole lfpart ws10 ws25 sup10 \
-                sup25 all]
+        [--runs lf baseline mean lfcrop lfcropwhole lfpart lfocc ws10 ws25 \
+                sup10 sup25 all]
 
 Data: SynthPose with truncated figures (``data/synthpose_trunc``, generated
 when missing with ``make_synthpose.py --truncation 0.5``, seed 0, 4000 /
@@ -28,6 +28,9 @@ test mmpose`` (SynthPose val COCO AP, ground-truth boxes, flip test):
   scale augmentation cuts a part off, never a black out-of-image band;
 - ``lfpart``: LOFR with the final presence read out from the part
   features (``presence_from='part'``, docs/lofr.md decision 8);
+- ``lfocc``: ``lfpart`` with keypoints occluded by flat-colour patches in
+  the training crops and labelled absent where covered
+  (``KeypointPatchOcclusion``, decision 17);
 - ``ws10`` / ``ws25``: LOFR-WS with 10 / 25 % location labels;
 - ``sup10`` / ``sup25``: the same model on only those labelled instances;
 - ``all``: every instance location-labelled.
@@ -51,6 +54,7 @@ CONFIGS = {
     'lfcrop': 'td-lfcrop_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'lfcropwhole': 'td-lfcrop_lofr-r18_1xb32-2e_synthpose-whole-128x96.py',
     'lfpart': 'td-lfpart_lofr-r18_1xb32-2e_synthpose-128x96.py',
+    'lfocc': 'td-lfocc_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'ws10': 'td-ws10_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'ws25': 'td-ws25_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'sup10': 'td-sup10_lofr-r18_1xb32-20e_synthpose-128x96.py',
@@ -64,6 +68,7 @@ LABELS = {
     'lfcrop': 'LOFR, presence inside the augmented crop',
     'lfcropwhole': 'LOFR, presence inside the crop, whole figures',
     'lfpart': 'LOFR, presence read out from the part features',
+    'lfocc': 'LOFR, part read-out, keypoints occluded by patches',
     'ws10': 'LOFR-WS, 10 % location labels',
     'ws25': 'LOFR-WS, 25 % location labels',
     'sup10': 'Sup-only, the 10 % labelled instances',

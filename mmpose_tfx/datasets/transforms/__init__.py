@@ -1,4 +1,8 @@
 from .bottomup_transforms import BottomupShortSideResize
-from .topdown_transforms import ClippedNormalBBoxTransform
+from .topdown_transforms import (ClippedNormalBBoxTransform,
+                                 KeypointPatchOcclusion)
 
-__all__ = ['BottomupShortSideResize', 'ClippedNormalBBoxTransform']
+__all__ = [
+    'BottomupShortSideResize', 'ClippedNormalBBoxTransform',
+    'KeypointPatchOcclusion'
+]
