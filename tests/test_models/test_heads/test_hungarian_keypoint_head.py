@@ -477,3 +477,42 @@ def test_multiscale_input_and_errors():
         _head(num_queries=3)
     with pytest.raises(ValueError, match='in_channels'):
         _head(in_channels=(8, 16), in_index=(0, 1, 2))
+
+
+def test_learned_position_grid_is_sine_then_learned_rows_and_columns():
+    """The end-to-end authors' crop embedding (decision 21): channels
+    ``[:d/2]`` are the sine embedding of d/2 channels, ``[d/2:3d/4]`` the
+    learned embedding of each token's row, ``[3d/4:]`` of its column; it is
+    trained, and a grid of another size is refused."""
+    from mmpose_tfx.models.necks.transformer_encoder_neck import \
+        sine_position_embedding
+    torch.manual_seed(0)
+    w, h = 3, 4
+    head = _head(learned_position_grid=(w, h))
+    pos = head.position_embedding(h, w, torch.device('cpu'), torch.float32)
+    assert pos.shape == (1, h * w, D)
+    torch.testing.assert_close(pos[0, :, :D // 2],
+                               sine_position_embedding(h, w, D // 2))
+    for y in range(h):
+        for x in range(w):
+            tok = pos[0, y * w + x]
+            torch.testing.assert_close(tok[D // 2:3 * D // 4],
+                                       head.col_embed.weight[y])
+            torch.testing.assert_close(tok[3 * D // 4:],
+                                       head.row_embed.weight[x])
+    assert (head.row_embed.weight >= 0).all() and \
+        (head.row_embed.weight < 1).all()
+    logits, coords = head((torch.randn(2, 16, h, w), ))
+    (logits.sum() + coords.sum()).backward()
+    assert head.row_embed.weight.grad.abs().sum() > 0
+    assert head.col_embed.weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='3 x 4'):
+        head((torch.randn(1, 16, 4, 4), ))
+    with pytest.raises(ValueError, match='learned_position_grid'):
+        _head(learned_position_grid=(0, 4))
+    # default: the sine embedding over all d channels, no extra parameters
+    plain = _head()
+    torch.testing.assert_close(
+        plain.position_embedding(h, w, torch.device('cpu'), torch.float32)[0],
+        sine_position_embedding(h, w, D))
+    assert not hasattr(plain, 'row_embed')

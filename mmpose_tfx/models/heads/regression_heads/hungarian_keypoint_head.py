@@ -30,7 +30,7 @@ their channels to ``d``. The token count (and the attention cost) stays that
 of the common grid. The reference's two-stage code and the paper's Table 1
 numbers use a single level (the last, stride 32), the default here.
 """
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -75,6 +75,14 @@ class HungarianKeypointHead(BaseHead):
             0.1; docs/prtr.md, decision 14).
         norm_first (bool): Pre-norm if True; default post-norm (reference).
         coord_mlp_layers (int): Layers of the coordinate MLP (3).
+        learned_position_grid (tuple[int, int], optional): ``(w, h)`` of a
+            fixed token grid whose position embedding is the end-to-end PRTR
+            authors' (their notebook's ``build_pe``): a sine embedding in
+            the first ``d/2`` channels (y then x, ``d/4`` each) and learned
+            row / column embeddings in the last ``d/2`` (y then x),
+            initialised uniform in [0, 1). None (default): the sine
+            embedding over all ``d`` channels (DETR, the two-stage
+            reference); docs/prtr.md, end-to-end decision 21.
         matcher (dict): Training matcher config
             (``KeypointHungarianMatcher``, costs 1 and 5).
         loss (dict): Loss config (``HungarianKeypointLoss``; its
@@ -111,6 +119,7 @@ class HungarianKeypointHead(BaseHead):
                  dropout: float = 0.0,
                  norm_first: bool = False,
                  coord_mlp_layers: int = 3,
+                 learned_position_grid: Optional[Tuple[int, int]] = None,
                  matcher: ConfigType = dict(
                      type='KeypointHungarianMatcher',
                      cost_class=1.0,
@@ -175,6 +184,19 @@ class HungarianKeypointHead(BaseHead):
         self.loss_module = MODELS.build(loss)
         self.decoder = KEYPOINT_CODECS.build(decoder) if decoder else None
         self._pos_cache: Dict[Tuple[int, int], Tensor] = {}
+        self.learned_position_grid = None
+        if learned_position_grid is not None:
+            gw, gh = (int(v) for v in learned_position_grid)
+            if gw < 1 or gh < 1 or embed_dims % 8 != 0:
+                raise ValueError(
+                    'learned_position_grid must be (w, h) >= 1 with '
+                    f'embed_dims divisible by 8, got {learned_position_grid}'
+                    f' and {embed_dims}')
+            self.learned_position_grid = (gw, gh)
+            self.row_embed = nn.Embedding(gw, embed_dims // 4)  # x
+            self.col_embed = nn.Embedding(gh, embed_dims // 4)  # y
+            nn.init.uniform_(self.row_embed.weight)
+            nn.init.uniform_(self.col_embed.weight)
 
     # ------------------------------------------------------------------
     # forward
@@ -208,12 +230,24 @@ class HungarianKeypointHead(BaseHead):
 
     def position_embedding(self, h: int, w: int, device: torch.device,
                            dtype: torch.dtype) -> Tensor:
-        """Sine embedding ``(1, h*w, d)`` (row-major tokens), cached."""
+        """Position embedding ``(1, h*w, d)`` of row-major tokens: sine
+        (cached), or sine + learned with ``learned_position_grid``."""
         key = (h, w)
+        grid = self.learned_position_grid
+        if grid is not None and (w, h) != grid:
+            raise ValueError(f'the learned position embedding is for a '
+                             f'{grid[0]} x {grid[1]} (w x h) token grid, got '
+                             f'{w} x {h}')
+        d = self.embed_dims if grid is None else self.embed_dims // 2
         if key not in self._pos_cache:
-            self._pos_cache[key] = sine_position_embedding(
-                h, w, self.embed_dims)[None]
-        return self._pos_cache[key].to(device=device, dtype=dtype)
+            self._pos_cache[key] = sine_position_embedding(h, w, d)[None]
+        sine = self._pos_cache[key].to(device=device, dtype=dtype)
+        if grid is None:
+            return sine
+        y = self.col_embed.weight[:, None].expand(h, w, -1)
+        x = self.row_embed.weight[None].expand(h, w, -1)
+        learned = torch.cat([y, x], -1).reshape(1, h * w, d).to(dtype)
+        return torch.cat([sine, learned], -1)
 
     def forward_transformer(self, feats: Union[Tensor, Sequence[Tensor]]
                             ) -> Tensor:

@@ -70,6 +70,12 @@ class PRTREndToEndHead(BaseHead):
             during training (5).
         num_people (int): At most this many people per image at inference
             (and in tensor mode).
+        learned_crop_position (bool): Give the keypoint transformer the
+            end-to-end authors' position embedding of the crop grid (sine +
+            learned row / column embeddings, the same for every box;
+            ``HungarianKeypointHead(learned_position_grid=crop_size)``).
+            Default True; False: the two-stage sine embedding
+            (docs/prtr.md, end-to-end decision 21).
         detach_crop_boxes (bool): Stop the keypoint loss from reaching the
             box head through the sampling grid (default False: it does, as
             the paper's "differentiable ... to the bounding box").
@@ -91,13 +97,19 @@ class PRTREndToEndHead(BaseHead):
                  box_scale: float = 1.25,
                  max_train_people: int = 5,
                  num_people: int = 20,
+                 learned_crop_position: bool = True,
                  detach_crop_boxes: bool = False,
                  train_keypoints: bool = True,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg)
         self.person_detector = MODELS.build(person_detector)
+        if len(crop_size) != 2 or min(crop_size) < 1:
+            raise ValueError(f'crop_size must be (w, h) > 0, got {crop_size}')
+        self.crop_size = tuple(int(s) for s in crop_size)
         keypoint_head = dict(keypoint_head)
         keypoint_head.pop('decoder', None)  # read-out is done here
+        if learned_crop_position:
+            keypoint_head['learned_position_grid'] = self.crop_size
         self.keypoint_head = MODELS.build(keypoint_head)
         self.crop_levels = list(crop_levels)
         if len(self.keypoint_head.in_channels) != len(self.crop_levels):
@@ -106,9 +118,6 @@ class PRTREndToEndHead(BaseHead):
                 f'must give one entry per crop level {self.crop_levels}')
         self.detector_level = detector_level
         self.detector_stride = detector_stride
-        if len(crop_size) != 2 or min(crop_size) < 1:
-            raise ValueError(f'crop_size must be (w, h) > 0, got {crop_size}')
-        self.crop_size = tuple(int(s) for s in crop_size)
         if box_scale <= 0 or max_train_people < 1 or num_people < 1:
             raise ValueError('box_scale, max_train_people and num_people '
                              'must be positive')
