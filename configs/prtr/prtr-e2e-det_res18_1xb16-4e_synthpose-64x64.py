@@ -5,7 +5,7 @@
 # localise from a random backbone in a few thousand cheap steps at this size
 # (box AP .5 0.49 after 1250 steps, where 128x128 stayed near 0.2 after
 # 1500; docs/prtr.md, end-to-end measurements). 4 epochs (~4 minutes on 2
-# cores), so that stage 2, prtr-e2e_res18_1xb16-8e_synthpose-128x128.py,
+# cores), so that stage 2, prtr-e2e_res18_1xb16-10e_synthpose-128x128.py,
 # which starts from its checkpoint, gets the rest of the 30 minutes.
 _base_ = ['./prtr-e2e_res18_1xb16-24e_synthpose-128x128.py']
 
@@ -25,7 +25,9 @@ param_scheduler = [
 ]
 default_hooks = dict(checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 
-model = dict(head=dict(train_keypoints=False))
+# crop_size: stage 2's grid, so that stage 2 loads every weight of stage 1
+# (the keypoint stage's learned grid position embedding has its shape)
+model = dict(head=dict(train_keypoints=False, crop_size=(6, 8)))
 
 train_pipeline = [
     dict(type='LoadImage'),

@@ -22,7 +22,7 @@ QUICKSTART = osp.join(ROOT, 'configs', 'prtr',
 STAGE1 = osp.join(ROOT, 'configs', 'prtr',
                   'prtr-e2e-det_res18_1xb16-4e_synthpose-64x64.py')
 STAGE2 = osp.join(ROOT, 'configs', 'prtr',
-                  'prtr-e2e_res18_1xb16-8e_synthpose-128x128.py')
+                  'prtr-e2e_res18_1xb16-10e_synthpose-128x128.py')
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
@@ -78,7 +78,8 @@ def test_configs_found():
 def test_two_stage_quickstart_recipe():
     """Stage 1 trains the person detector alone at 64x64; stage 2 the
     same model jointly at 128x128 from stage 1's last checkpoint (where
-    ``mim train`` puts it by default), the keypoint transformer at 2x."""
+    ``mim train`` puts it by default), the keypoint transformer at 2x, the
+    stem and stage 1 frozen, a 6 x 8 crop grid (decision 20)."""
     s1, s2 = _load(STAGE1), _load(STAGE2)
     assert s1.model.head.train_keypoints is False
     assert s2.model.head.get('train_keypoints', True) is True
@@ -87,6 +88,9 @@ def test_two_stage_quickstart_recipe():
                             f'epoch_{s1.train_cfg.max_epochs}.pth')
     assert s2.optim_wrapper.paramwise_cfg.custom_keys[
         'head.keypoint_head'].lr_mult == 2.
+    assert s1.model.backbone.frozen_stages == -1
+    assert s2.model.backbone.frozen_stages == 1
+    assert tuple(s2.model.head.crop_size) == (6, 8)
     assert [t['scales'] for t in s1.train_pipeline
             if t['type'] == 'BottomupShortSideResize'] == [[(64, 64)]]
     # the two stages share every weight shape: stage 2 loads stage 1 whole

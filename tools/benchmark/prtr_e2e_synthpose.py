@@ -5,7 +5,7 @@ the paper trains it (a person detector first, then everything jointly).
 
 1. ``mim train mmpose configs/prtr/prtr-e2e-det_res18_1xb16-4e_synthpose-
    64x64.py``: the person DETR alone at 64x64;
-2. ``mim train mmpose configs/prtr/prtr-e2e_res18_1xb16-8e_synthpose-
+2. ``mim train mmpose configs/prtr/prtr-e2e_res18_1xb16-10e_synthpose-
    128x128.py``: the whole model at 128x128 from stage 1's checkpoint;
 3. ``mim test mmpose`` of stage 2 on SynthPose val: keypoint COCO AP
    (CocoMetric, no NMS) and person box AP (PersonBoxMetric).
@@ -35,7 +35,7 @@ STAGES = [
     ('stage 1: person detector, 64x64',
      'configs/prtr/prtr-e2e-det_res18_1xb16-4e_synthpose-64x64.py'),
     ('stage 2: joint, 128x128',
-     'configs/prtr/prtr-e2e_res18_1xb16-8e_synthpose-128x128.py'),
+     'configs/prtr/prtr-e2e_res18_1xb16-10e_synthpose-128x128.py'),
 ]
 BOX = ('AP', 'AP .5', 'AR')
 
