@@ -120,7 +120,8 @@ class KeypointPatchOcclusion(BaseTransform):
         prob (float): Probability that a labelled keypoint inside the crop
             gets a patch near it. Default 0.3.
         size (tuple[float, float]): Range of a square patch's side, as a
-            fraction of the crop's shorter side. Default (0.12, 0.25).
+            fraction of the crop's shorter side. Default (0.06, 0.12): at
+            (0.12, 0.25) one patch often covers the whole face.
         jitter (float): The patch centre is the keypoint plus a uniform
             offset of at most ``jitter`` x side per axis (< 0.5 keeps the
             keypoint covered). Default 0.25.
@@ -130,7 +131,7 @@ class KeypointPatchOcclusion(BaseTransform):
 
     def __init__(self,
                  prob: float = 0.3,
-                 size: Tuple[float, float] = (0.12, 0.25),
+                 size: Tuple[float, float] = (0.06, 0.12),
                  jitter: float = 0.25,
                  num_distractors: Tuple[int, int] = (0, 2)) -> None:
         super().__init__()
