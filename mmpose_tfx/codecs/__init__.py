@@ -10,5 +10,7 @@ __all__ += ['CenterOffsetHeatmap', 'flip_center_offset',
 from .regression_aux_heatmap_label import RegressionAuxHeatmapLabel  # noqa: E402
 __all__ += ['RegressionAuxHeatmapLabel']
 from .image_level_keypoint_label import (  # noqa: E402
-    ImageLevelKeypointLabel, is_location_labelled)
-__all__ += ['ImageLevelKeypointLabel', 'is_location_labelled']
+    ImageLevelKeypointLabel, is_location_labelled, keypoints_in_crop)
+__all__ += [
+    'ImageLevelKeypointLabel', 'is_location_labelled', 'keypoints_in_crop'
+]

@@ -33,6 +33,16 @@ from mmpose.codecs.base import BaseKeypointCodec
 from mmpose.registry import KEYPOINT_CODECS
 
 
+def keypoints_in_crop(keypoints: np.ndarray,
+                      size: Tuple[int, int]) -> np.ndarray:
+    """Which keypoints ``(..., 2)`` (crop pixels) are finite and inside a
+    ``(w, h)`` crop, ``[0, w - 1] x [0, h - 1]``: a boolean ``(...)``."""
+    pts = np.asarray(keypoints, dtype=np.float32)[..., :2]
+    w, h = size
+    return np.isfinite(pts).all(-1) & (pts[..., 0] >= 0) & \
+        (pts[..., 1] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
+
+
 def is_location_labelled(ann_id, fraction: float, seed: int = 0) -> bool:
     """Whether annotation ``ann_id`` keeps its location labels.
 
@@ -126,11 +136,8 @@ class ImageLevelKeypointLabel(BaseKeypointCodec):
         presence = (visible > 0).astype(np.float32)
         w, h = self.heatmap_size
         if self.presence == 'crop':
-            pts = np.asarray(keypoints, dtype=np.float32)
-            inside = np.isfinite(pts).all(-1) & (pts[..., 0] >= 0) & \
-                (pts[..., 1] >= 0) & (pts[..., 0] <= self.input_size[0] - 1) \
-                & (pts[..., 1] <= self.input_size[1] - 1)
-            presence = presence * inside
+            presence = presence * keypoints_in_crop(keypoints,
+                                                    self.input_size)
         ids = np.atleast_1d(id) if id is not None else [None] * n
         if self.labelled_fraction > 0 and len(ids) != n:
             raise ValueError(f'{n} instances but {len(ids)} annotation ids')

@@ -7,6 +7,8 @@ from mmcv.transforms.utils import cache_randomness
 from mmpose.datasets.transforms import RandomBBoxTransform
 from mmpose.registry import TRANSFORMS
 
+from ...codecs.image_level_keypoint_label import keypoints_in_crop
+
 
 @TRANSFORMS.register_module()
 class ClippedNormalBBoxTransform(RandomBBoxTransform):
@@ -166,8 +168,7 @@ class KeypointPatchOcclusion(BaseTransform):
         flag = vis[..., 0] if vis.ndim == 3 else vis
         pts = np.asarray(kpts, dtype=np.float32)[..., :2]
         finite = np.isfinite(pts).all(-1)
-        inside = finite & (pts[..., 0] >= 0) & (pts[..., 1] >= 0) & \
-            (pts[..., 0] <= w - 1) & (pts[..., 1] <= h - 1)
+        inside = keypoints_in_crop(pts, (w, h))
         short = min(h, w)
 
         centres = []
