@@ -479,6 +479,29 @@ def test_multiscale_input_and_errors():
         _head(in_channels=(8, 16), in_index=(0, 1, 2))
 
 
+def test_position_in_tokens_adds_the_embedding_to_the_values():
+    """``position_in_tokens`` (end-to-end decision 22) feeds the transformer
+    ``tokens + pos`` (the embedding still goes to queries and keys too);
+    the default feeds the tokens alone (DETR's convention)."""
+    torch.manual_seed(0)
+    w, h = 3, 4
+    head = _head(learned_position_grid=(w, h), position_in_tokens=True)
+    plain = _head(learned_position_grid=(w, h))
+    plain.load_state_dict(head.state_dict())  # no new parameters
+    feats = (torch.randn(2, 16, h, w), )
+    x = head.input_proj(feats[0]).flatten(2).transpose(1, 2)
+    pos = head.position_embedding(h, w, torch.device('cpu'), torch.float32)
+    ref, _ = head.transformer(x + pos, pos, head.query_embed.weight)
+    torch.testing.assert_close(head.forward_transformer(feats), ref)
+    ref_plain, _ = head.transformer(x, pos, head.query_embed.weight)
+    torch.testing.assert_close(plain.forward_transformer(feats), ref_plain)
+    assert not torch.allclose(ref, ref_plain, atol=1e-3)
+    # the learned rows / columns now also reach the loss through the values
+    logits, coords = head(feats)
+    coords.sum().backward()
+    assert head.row_embed.weight.grad.abs().sum() > 0
+
+
 def test_learned_position_grid_is_sine_then_learned_rows_and_columns():
     """The end-to-end authors' crop embedding (decision 21): channels
     ``[:d/2]`` are the sine embedding of d/2 channels, ``[d/2:3d/4]`` the

@@ -83,6 +83,12 @@ class HungarianKeypointHead(BaseHead):
             initialised uniform in [0, 1). None (default): the sine
             embedding over all ``d`` channels (DETR, the two-stage
             reference); docs/prtr.md, end-to-end decision 21.
+        position_in_tokens (bool): Also add the position embedding to the
+            input tokens, so that the values of every attention (and the
+            decoder's outputs read by the coordinate MLP) carry the token's
+            position. False (default): DETR's convention, the reference's
+            and the end-to-end authors', where position enters queries and
+            keys only; docs/prtr.md, end-to-end decision 22.
         matcher (dict): Training matcher config
             (``KeypointHungarianMatcher``, costs 1 and 5).
         loss (dict): Loss config (``HungarianKeypointLoss``; its
@@ -120,6 +126,7 @@ class HungarianKeypointHead(BaseHead):
                  norm_first: bool = False,
                  coord_mlp_layers: int = 3,
                  learned_position_grid: Optional[Tuple[int, int]] = None,
+                 position_in_tokens: bool = False,
                  matcher: ConfigType = dict(
                      type='KeypointHungarianMatcher',
                      cost_class=1.0,
@@ -156,6 +163,7 @@ class HungarianKeypointHead(BaseHead):
         self.num_queries = num_queries
         self.embed_dims = embed_dims
         self.aux_loss = aux_loss
+        self.position_in_tokens = position_in_tokens
 
         self.input_proj = nn.Conv2d(sum(channels), embed_dims, 1)
         self.transformer = KeypointDetectionTransformer(
@@ -256,6 +264,8 @@ class HungarianKeypointHead(BaseHead):
         b, d, h, w = x.shape
         pos = self.position_embedding(h, w, x.device, x.dtype)
         tokens = x.flatten(2).transpose(1, 2)  # (B, h*w, d)
+        if self.position_in_tokens:
+            tokens = tokens + pos
         hs, _ = self.transformer(tokens, pos, self.query_embed.weight)
         return hs
 
