@@ -79,7 +79,8 @@ def test_two_stage_quickstart_recipe():
     """Stage 1 trains the person detector alone at 64x64; stage 2 the
     same model jointly at 128x128 from stage 1's last checkpoint (where
     ``mim train`` puts it by default), the keypoint transformer at 2x, the
-    stem and stage 1 frozen, a 6 x 8 crop grid (decision 20)."""
+    stem and stage 1 frozen, a 6 x 8 crop grid (decision 20), the crop
+    position also in the keypoint tokens (decision 22)."""
     s1, s2 = _load(STAGE1), _load(STAGE2)
     assert s1.model.head.train_keypoints is False
     assert s2.model.head.get('train_keypoints', True) is True
@@ -91,6 +92,7 @@ def test_two_stage_quickstart_recipe():
     assert s1.model.backbone.frozen_stages == -1
     assert s2.model.backbone.frozen_stages == 1
     assert tuple(s2.model.head.crop_size) == (6, 8)
+    assert s2.model.head.keypoint_head.position_in_tokens is True
     assert [t['scales'] for t in s1.train_pipeline
             if t['type'] == 'BottomupShortSideResize'] == [[(64, 64)]]
     # the two stages share every weight shape: stage 2 loads stage 1 whole
@@ -160,6 +162,8 @@ def test_recipe_is_the_papers():
         assert kh.dropout == 0.1
         assert kh.matcher.coord_cost_unlabelled is False
         assert kh.loss.coord_normalizer == 'num_labelled'
+        # the authors' convention: position in queries and keys only
+        assert not kh.get('position_in_tokens', False)
         assert 'detr_r50' in head.person_detector.init_cfg.checkpoint
         resize = cfg.train_pipeline[2].transforms[0][0]
         sides = [s for s, _ in resize.scales]
