@@ -18,6 +18,13 @@ That statistic also gives 1 to a flat map (divided by its maximum, every
 cell is 1), so a second table gives the share of the map's mass (R_i sums
 to 1) in the same 3 x 3 cells: a flat map scores 9 / (H/4 * W/4) there
 (printed as ``flat``), a map concentrated on the joint scores near 1.
+
+A third table locates each joint at the maximum of its part response map
+(the model's prediction) and of its CAM (the 1/16 CNN branch), and gives
+the median distance to the ground truth over the crop height and the share
+within 0.1 of it (PCK), next to a mean pose (every crop gets the mean
+position of each joint in the same crops): a map that localises must beat
+the mean pose.
 """
 import argparse
 import os.path as osp
@@ -49,17 +56,23 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
     names = model.dataset_meta['keypoint_id2name']
     k = len(names)
     sums, mass, counts = np.zeros(k), np.zeros(k), np.zeros(k)
+    peaks: Dict[str, list] = dict(response=[], CAM=[])
+    gts: List[np.ndarray] = []
+    labelled: List[np.ndarray] = []
     for start in range(0, n, batch_size):
         batch = pseudo_collate(
             [dataset[i] for i in range(start, min(n, start + batch_size))])
         with torch.no_grad():
             data = model.data_preprocessor(batch, False)
-            maps, _ = model.head(model.extract_feat(data['inputs']))
+            out = model.head.forward_all(model.extract_feat(data['inputs']))
+        maps = out['response']
+        in_h, in_w = data['inputs'].shape[-2:]
+        for name, m in (('response', maps), ('CAM', out['cams'])):
+            peaks[name].append(_peak_xy(m, in_h, in_w))
         raw = maps.cpu().numpy()
         maps = maps / maps.flatten(2).max(-1).values[..., None, None].clamp(
             min=1e-12)
         maps = maps.cpu().numpy()
-        in_h, in_w = data['inputs'].shape[-2:]
         mh, mw = maps.shape[-2:]
         for b, sample in enumerate(data['data_samples']):
             kpts = sample.gt_instances.transformed_keypoints[0] \
@@ -69,6 +82,10 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
                                  'transformed keypoints (PackPoseInputs '
                                  'pack_transformed=True)')
             vis = sample.gt_instances.keypoints_visible[0]
+            gts.append(np.asarray(kpts, dtype=np.float64))
+            labelled.append((vis > 0) & (kpts[:, 0] >= 0) &
+                            (kpts[:, 0] < in_w) & (kpts[:, 1] >= 0) &
+                            (kpts[:, 1] < in_h))
             for j in range(k):
                 x, y = kpts[j] * [mw / in_w, mh / in_h]
                 if vis[j] <= 0 or not (0 <= x < mw and 0 <= y < mh):
@@ -89,7 +106,35 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
         if vals:
             out[group] = tuple(float(v) for v in np.mean(vals, axis=0))
     out['flat'] = (1., 9. / (mh * mw))
+    gt, ok = np.stack(gts), np.stack(labelled)
+    mean_pose = np.nanmean(np.where(ok[..., None], gt, np.nan), 0)
+    preds = {name: np.concatenate(p) for name, p in peaks.items()}
+    preds['mean pose'] = np.broadcast_to(mean_pose, gt.shape)
+    out['localisation'] = {
+        name: localisation_error(p, gt, ok, float(in_h))
+        for name, p in preds.items()
+    }
     return out
+
+
+def _peak_xy(maps, in_h: int, in_w: int) -> np.ndarray:
+    """Cell centres of the maxima of ``(B, C, h, w)`` maps, in input pixels
+    ``(B, C, 2)`` (x, y)."""
+    b, c, h, w = maps.shape
+    idx = maps.flatten(2).argmax(-1).cpu().numpy()
+    return np.stack([(idx % w + .5) * in_w / w, (idx // w + .5) * in_h / h],
+                    -1)
+
+
+def localisation_error(pred: np.ndarray, gt: np.ndarray, ok: np.ndarray,
+                       crop_h: float) -> Tuple[float, float]:
+    """``(N, K, 2)`` predictions and ground truth in input pixels, ``ok``
+    ``(N, K)`` the joints to count -> (median distance / crop height, share
+    of joints within 0.1 crop height)."""
+    err = np.linalg.norm(pred - gt, axis=-1)[ok] / crop_h
+    if err.size == 0:
+        return float('nan'), float('nan')
+    return float(np.median(err)), float(np.mean(err < 0.1))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
@@ -112,7 +157,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
                 t['pack_transformed'] = True
         ds.update(pipeline=pipeline, bbox_file=None)
         rows[name] = joint_responses(model, ds, args.max_samples)
-    cols = [c for c in next(iter(rows.values())) if c != 'flat']
+    cols = [c for c in next(iter(rows.values()))
+            if c not in ('flat', 'localisation')]
     for i, (title, fmt) in enumerate((
             ('Average normalised response around the joints (Table 7)',
              '{:.2f}'),
@@ -124,6 +170,16 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         for name, r in rows.items():
             print(f'| {name} | ' + ' | '.join(
                 fmt.format(r[c][i]) for c in cols + ['flat']) + ' |')
+    print('\nJoints located at the maximum of each map: median distance / '
+          'crop height, PCK@0.1 (crop height)\n')
+    print('| model | response median | response PCK | CAM median | CAM PCK '
+          '| mean pose median | mean pose PCK |')
+    print('|---|---|---|---|---|---|---|')
+    for name, r in rows.items():
+        loc = r['localisation']
+        print(f'| {name} | ' + ' | '.join(
+            f'{loc[m][0]:.3f} | {loc[m][1]:.3f}'
+            for m in ('response', 'CAM', 'mean pose')) + ' |')
     return rows
 
 
