@@ -29,7 +29,7 @@ the mean pose.
 import argparse
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -43,10 +43,10 @@ GROUPS = OrderedDict(
 
 
 def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
-                    batch_size: int = 32
-                    ) -> Dict[str, Tuple[float, float]]:
+                    batch_size: int = 32) -> Dict[str, Any]:
     """Per joint type: ``(mean normalised response, mean mass)`` in the
-    3 x 3 cells around the joint (see module doc)."""
+    3 x 3 cells around the joint (see module doc); ``'localisation'``: per
+    predictor (response map, CAM, mean pose) ``(median error, PCK@0.1)``."""
     import torch
     from mmengine.dataset import pseudo_collate
     from mmpose.registry import DATASETS
@@ -120,7 +120,7 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
 def _peak_xy(maps, in_h: int, in_w: int) -> np.ndarray:
     """Cell centres of the maxima of ``(B, C, h, w)`` maps, in input pixels
     ``(B, C, 2)`` (x, y)."""
-    b, c, h, w = maps.shape
+    h, w = maps.shape[-2:]
     idx = maps.flatten(2).argmax(-1).cpu().numpy()
     return np.stack([(idx % w + .5) * in_w / w, (idx // w + .5) * in_h / h],
                     -1)
