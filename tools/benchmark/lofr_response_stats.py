@@ -64,10 +64,10 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
             [dataset[i] for i in range(start, min(n, start + batch_size))])
         with torch.no_grad():
             data = model.data_preprocessor(batch, False)
-            out = model.head.forward_all(model.extract_feat(data['inputs']))
-        maps = out['response']
+            fwd = model.head.forward_all(model.extract_feat(data['inputs']))
+        maps = fwd['response']
         in_h, in_w = data['inputs'].shape[-2:]
-        for name, m in (('response', maps), ('CAM', out['cams'])):
+        for name, m in (('response', maps), ('CAM', fwd['cams'])):
             peaks[name].append(_peak_xy(m, in_h, in_w))
         raw = maps.cpu().numpy()
         maps = maps / maps.flatten(2).max(-1).values[..., None, None].clamp(
@@ -82,14 +82,13 @@ def joint_responses(model, dataset_cfg: dict, max_samples: int = 1000,
                                  'transformed keypoints (PackPoseInputs '
                                  'pack_transformed=True)')
             vis = sample.gt_instances.keypoints_visible[0]
+            # labelled and inside the crop: the joints every table counts
+            inside = (vis > 0) & (kpts[:, 0] >= 0) & (kpts[:, 0] < in_w) & \
+                (kpts[:, 1] >= 0) & (kpts[:, 1] < in_h)
             gts.append(np.asarray(kpts, dtype=np.float64))
-            labelled.append((vis > 0) & (kpts[:, 0] >= 0) &
-                            (kpts[:, 0] < in_w) & (kpts[:, 1] >= 0) &
-                            (kpts[:, 1] < in_h))
-            for j in range(k):
+            labelled.append(inside)
+            for j in np.flatnonzero(inside):
                 x, y = kpts[j] * [mw / in_w, mh / in_h]
-                if vis[j] <= 0 or not (0 <= x < mw and 0 <= y < mh):
-                    continue
                 xi, yi = int(x), int(y)
                 win = (slice(max(yi - 1, 0), yi + 2),
                        slice(max(xi - 1, 0), xi + 2))
