@@ -1,0 +1,61 @@
+"""tools/benchmark/lofr_toy_localisation.py: the toy draws what its labels
+say, and LOFR trained on its presence labels alone learns where the discs
+are (its CAMs)."""
+import importlib.util
+import os.path as osp
+
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def toy():
+    path = osp.join(ROOT, 'tools', 'benchmark', 'lofr_toy_localisation.py')
+    spec = importlib.util.spec_from_file_location('lofr_toy_localisation',
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_toy_batch_draws_exactly_the_present_discs(toy):
+    images, xy, present = toy.toy_batch(np.random.default_rng(0), 64)
+    assert images.shape == (64, 3, toy.SIZE, toy.SIZE)
+    assert xy.shape == (64, 4, 2) and present.shape == (64, 4)
+    assert 0.3 < present.mean() < 0.7
+    img = images.numpy() * 0.25 + 0.5  # back to [0, 1] units
+    yy, xx = np.mgrid[:toy.SIZE, :toy.SIZE] + 0.5
+    checked = 0
+    for b in range(64):
+        centres = xy[b][present[b]]
+        gaps = np.linalg.norm(centres[:, None] - centres[None], axis=-1)
+        if (gaps + np.eye(len(centres)) * 99 <= 2 * toy.RADIUS).any():
+            continue  # overlapping discs: a later one paints over
+        for c, colour in enumerate(toy.COLOURS):
+            painted = np.all(
+                np.abs(img[b] - colour[:, None, None]) < 1e-6, axis=0)
+            disc = (xx - xy[b, c, 0])**2 + (yy - xy[b, c, 1])**2 <= \
+                toy.RADIUS**2
+            if present[b, c]:
+                np.testing.assert_array_equal(painted, disc)
+                checked += 1
+            else:
+                assert not painted.any()  # the noise never hits 0 or 1
+    assert checked > 50
+
+
+def test_presence_labels_alone_put_the_cams_on_the_discs(toy):
+    """Trained on image-level presence only (no coordinate reaches the
+    model), the classifier learns presence and each class's CAM (eq. 1)
+    peaks near its disc: well inside the error of guessing the image
+    centre (measured over seeds 0-3 at these settings: CAM 10.2-12.1 px,
+    centre 20.8-21.7 px). Whether the part response maps R_i follow is
+    seed-dependent even here, so it is measured by the benchmark, not
+    asserted. A narrow ResNet-18 (16 base channels) keeps it short."""
+    row = toy.train_and_locate(dict(presence_from='part'), steps=150,
+                               base_channels=16, num_test=128)
+    assert row['presence_acc'] > 0.9
+    assert row['cams_median'] < 0.7 * row['centre_median']
+    assert row['cams_within4'] > 2 * row['centre_within4']
