@@ -1,5 +1,10 @@
+import importlib.util
+import os.path as osp
+
 import pytest
 import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 @pytest.fixture(scope='module')
@@ -12,3 +17,20 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+@pytest.fixture(scope='session')
+def load_tool():
+    """``load_tool('tools/.../script.py')``: a script of the repository
+    (not a package module) imported as a module, for testing its
+    functions."""
+
+    def load(relpath: str):
+        name = osp.splitext(osp.basename(relpath))[0]
+        spec = importlib.util.spec_from_file_location(
+            name, osp.join(ROOT, relpath))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

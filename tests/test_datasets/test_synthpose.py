@@ -1,6 +1,5 @@
 """Tests of the SynthPose generator (mmpose_tfx/datasets/synthpose.py)."""
 import hashlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -11,7 +10,6 @@ import pytest
 
 from mmpose_tfx.datasets import synthpose as sp
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NAMES = sp.COCO_KEYPOINT_NAMES
 KP = {n: i for i, n in enumerate(NAMES)}
 
@@ -541,16 +539,8 @@ def test_generate_split_never_writes_over_files(tmp_path):
     assert _files(tmp_path) == before
 
 
-def _cli():
-    path = osp.join(ROOT, 'tools', 'dataset', 'make_synthpose.py')
-    spec = importlib.util.spec_from_file_location('make_synthpose', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_cli(tmp_path, capsys):
-    cli = _cli()
+def test_cli(tmp_path, capsys, load_tool):
+    cli = load_tool('tools/dataset/make_synthpose.py')
     out = tmp_path / 'sp'
     cli.main(['--out', str(out), '--num-train', '3', '--num-val', '2',
               '--seed', '1', '--img-size', '160', '128', '--workers', '1'])
@@ -573,10 +563,10 @@ def test_cli(tmp_path, capsys):
 
 @pytest.mark.parametrize('case', ['nothing', 'not_empty', 'under_a_file',
                                   'unwritable', 'bad_truncation'])
-def test_cli_errors_are_clean(tmp_path, monkeypatch, case):
+def test_cli_errors_are_clean(tmp_path, monkeypatch, case, load_tool):
     """Every refused --out or option ends in ``make_synthpose: error: ...``
     (argparse's form), not a traceback, and writes nothing."""
-    cli = _cli()
+    cli = load_tool('tools/dataset/make_synthpose.py')
     out = tmp_path / 'out'
     args = ['--num-train', '1', '--num-val', '1', '--workers', '1']
     if case == 'nothing':

@@ -1,23 +1,13 @@
 """The localisation table of tools/benchmark/lofr_response_stats.py: map
 maxima in input pixels and the error / PCK against hand computations."""
-import importlib.util
-import os.path as osp
-
 import numpy as np
 import pytest
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 @pytest.fixture(scope='module')
-def stats():
-    path = osp.join(ROOT, 'tools', 'benchmark', 'lofr_response_stats.py')
-    spec = importlib.util.spec_from_file_location('lofr_response_stats',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def stats(load_tool):
+    return load_tool('tools/benchmark/lofr_response_stats.py')
 
 
 def test_peak_is_the_cell_centre_in_input_pixels(stats):

@@ -1,23 +1,13 @@
 """tools/benchmark/lofr_toy_localisation.py: the toy draws what its labels
 say, and LOFR trained on its presence labels alone learns where the discs
 are (its CAMs)."""
-import importlib.util
-import os.path as osp
-
 import numpy as np
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 
 @pytest.fixture(scope='module')
-def toy():
-    path = osp.join(ROOT, 'tools', 'benchmark', 'lofr_toy_localisation.py')
-    spec = importlib.util.spec_from_file_location('lofr_toy_localisation',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def toy(load_tool):
+    return load_tool('tools/benchmark/lofr_toy_localisation.py')
 
 
 def test_toy_batch_draws_exactly_the_present_discs(toy):
