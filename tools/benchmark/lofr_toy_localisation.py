@@ -25,7 +25,8 @@ single runs differ a lot.
 Variants: LOFR with the final presence read from the part features
 (``part``) or from the prototypes' decoder outputs (``query``; docs/lofr.md
 decision 8); the location-free baseline (no SPE, the 1/16 level only,
-learned prototypes, no L_div; Table 5 row 1) with either read-out. About
+learned prototypes, no L_div; Table 5 row 1; the switches are read from
+its CPU config) with either read-out. About
 1.5 minutes per LOFR run at 600 steps and width 16 on 2 CPU cores, 4.5
 minutes at 1000 steps and width 64.
 """
@@ -49,17 +50,27 @@ RADIUS = 3
 COLOURS = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]], np.float32)
 # a chain skeleton for RePPG's graph over the four classes
 SKELETON = [(0, 1), (1, 2), (2, 3)]
-BASELINE = dict(spe=False, multi_scale=False, reppg=False,
-                loss_weights=dict(alpha=0.2, alpha1=0.2, alpha2=0.5, beta=0.))
-VARIANTS = OrderedDict([
-    ('LOFR, part read-out', dict(presence_from='part')),
-    ('LOFR, query read-out', dict(presence_from='query')),
-    ('baseline, part read-out', dict(BASELINE, presence_from='part')),
-    ('baseline, query read-out', dict(BASELINE, presence_from='query')),
-])
-KEYS = dict(part='LOFR, part read-out', query='LOFR, query read-out',
-            baseline_part='baseline, part read-out',
-            baseline_query='baseline, query read-out')
+# the location-free baseline's head switches come from its CPU config
+BASELINE_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    'lofr', 'td-lf_lofr-baseline-r18_1xb32-2e_synthpose-128x96.py')
+# key: (table label, the baseline's switches?, head overrides)
+VARIANTS = OrderedDict(
+    part=('LOFR, part read-out', False, dict(presence_from='part')),
+    query=('LOFR, query read-out', False, dict(presence_from='query')),
+    baseline_part=('baseline, part read-out', True,
+                   dict(presence_from='part')),
+    baseline_query=('baseline, query read-out', True,
+                    dict(presence_from='query')))
+
+
+def baseline_switches() -> dict:
+    """``spe``, ``multi_scale``, ``reppg`` and ``loss_weights`` of the
+    baseline config's head (Table 5 row 1)."""
+    from mmengine.config import Config
+    head = Config.fromfile(BASELINE_CONFIG).model.head
+    return {k: head[k] for k in ('spe', 'multi_scale', 'reppg',
+                                 'loss_weights')}
 
 
 def toy_batch(rng: np.random.Generator, n: int
@@ -149,8 +160,8 @@ def train_and_locate(head_cfg: dict, steps: int, seed: int = 0,
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, List[dict]]:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--variants', nargs='+', choices=list(KEYS),
-                        default=list(KEYS))
+    parser.add_argument('--variants', nargs='+', choices=list(VARIANTS),
+                        default=list(VARIANTS))
     parser.add_argument('--steps', type=int, default=1000)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--base-channels', type=int, default=64,
@@ -165,10 +176,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, List[dict]]:
 
     rows = OrderedDict()
     for key in args.variants:
-        name = KEYS[key]
+        name, baseline, head_cfg = VARIANTS[key]
+        if baseline:
+            head_cfg = dict(baseline_switches(), **head_cfg)
         runs = []
         for seed in args.seeds:
-            runs.append(train_and_locate(VARIANTS[name], args.steps, seed,
+            runs.append(train_and_locate(head_cfg, args.steps, seed,
                                          args.base_channels))
             print(f'{name}, seed {seed}: {runs[-1]}', flush=True)
         rows[name] = runs
