@@ -2,7 +2,8 @@
 
     flock /tmp/mmpose_tfx_cpu.lock \
         python tools/benchmark/lofr_toy_localisation.py \
-        [--variants part query baseline_part baseline_query] \
+        [--variants local part query baseline_local baseline_part \
+                    baseline_query] \
         [--seeds 0 1 2] [--steps 1000] [--base-channels 64]
 
 Each 64 x 64 image is noise with up to four coloured discs (radius 3 px),
@@ -22,9 +23,10 @@ centre. One run per seed (the seed fixes the initialisation and the
 batches); the table gives the mean and the range over the seeds, since
 single runs differ a lot.
 
-Variants: LOFR with the final presence read from the part features
-(``part``) or from the prototypes' decoder outputs (``query``; docs/lofr.md
-decision 8); the location-free baseline (no SPE, the 1/16 level only,
+Variants: LOFR with the final presence read from the part features pooled
+from the encoder's local input tokens (``local``) or from its output memory
+F_m (``part``), or from the prototypes' decoder outputs (``query``;
+docs/lofr.md decision 8); the location-free baseline (no SPE, the 1/16 level only,
 learned prototypes, no L_div; Table 5 row 1; the switches are read from
 its CPU config) with either read-out. About
 1.5 minutes per LOFR run at 600 steps and width 16 on 2 CPU cores, 4.5
@@ -56,8 +58,11 @@ BASELINE_CONFIG = osp.join(
     'lofr', 'td-lf_lofr-baseline-r18_1xb32-2e_synthpose-128x96.py')
 # key: (table label, the baseline's switches?, head overrides)
 VARIANTS = OrderedDict(
+    local=('LOFR, local part read-out', False, dict(presence_from='local')),
     part=('LOFR, part read-out', False, dict(presence_from='part')),
     query=('LOFR, query read-out', False, dict(presence_from='query')),
+    baseline_local=('baseline, local part read-out', True,
+                    dict(presence_from='local')),
     baseline_part=('baseline, part read-out', True,
                    dict(presence_from='part')),
     baseline_query=('baseline, query read-out', True,

@@ -302,3 +302,36 @@ def test_presence_read_out_from_part_features():
         assert (g is not None and g.abs().sum() > 0) == ffn_grad
     with pytest.raises(ValueError, match='presence_from'):
         _head(presence_from='cams')
+
+
+def test_presence_read_out_from_local_part_features():
+    """``presence_from='local'`` (decision 8): the part features pool the
+    encoder's *input* tokens (each level's projected CNN features, no
+    position term) with R_i, so what R_i selects is what lies at those
+    positions, not context the encoder spread over every token."""
+    head = _head(presence_from='local')
+    with torch.no_grad():
+        head.dec_cls_weight.normal_()
+    feats = _feats()
+    out = head.forward_all(feats)
+    # written out: the three levels' projected features, flattened in the
+    # memory's order (1/4, 1/8, 1/16), pooled with R_i
+    levels = [head.input_proj[k](feats[head.in_index[lv]])
+              for k, lv in enumerate(head.levels)]
+    tokens = torch.cat([f.flatten(2).transpose(1, 2) for f in levels], 1)
+    assert tokens.shape[1] == out['attention'].shape[-1]
+    torch.testing.assert_close(out['part_feats'],
+                               out['attention'] @ tokens)
+    torch.testing.assert_close(
+        out['dec_logits'],
+        (out['part_feats'] * head.dec_cls_weight).sum(-1) +
+        head.dec_cls_bias)
+    # the encoder changes where R_i looks (keys), not what it pools: with
+    # the attention held fixed, new encoder weights leave the logits alone
+    with torch.no_grad():
+        for p in head.encoder.parameters():
+            p.add_(torch.randn_like(p))
+    again = head.forward_all(feats)
+    assert not torch.allclose(again['attention'], out['attention'])
+    torch.testing.assert_close(again['part_feats'],
+                               again['attention'] @ tokens)

@@ -25,7 +25,8 @@ Input: backbone levels at 1/4, 1/8 and 1/16 (``in_index``).
    project's DETR decoder layer) with the prototypes as queries over
    ``F_m``; the last layer's cross-attention of prototype ``i`` over all
    positions is its part response map ``R_i`` (a distribution); part
-   features ``f_i^p = sum_p R_i(p) F_m(p)``.
+   features ``f_i^p = sum_p R_i(p) F(p)``, ``F`` = the memory ``F_m`` or
+   the encoder's local input tokens (``presence_from``, decision 8).
 5. Losses (eqs. 11-15): BCE against the presence labels on the CNN, the
    encoder and the final outputs (weights alpha 0.2, alpha_1 0.2,
    alpha_2 0.5), the part diversity loss (beta 0.1), and for
@@ -96,7 +97,10 @@ class CAMPrototypeHead(BaseHead):
             (decision 8): ``'query'`` each prototype's decoder output,
             ``'part'`` its part feature ``f_i^p = sum_p R_i(p) F_m(p)``
             (so the presence loss reaches the response maps only through
-            where they look).
+            where they look), ``'local'`` the part feature pooled from the
+            encoder's input tokens instead of ``F_m`` (the projected CNN
+            features: what lies under R_i, not context the encoder's
+            self-attention spread over every position).
         sup_loss (dict): Location loss of eq. 14, a per-pixel mean
             (MMPose's ``KeypointMSELoss``); the head multiplies it by the
             number of pixels of a map, so eq. 14 is a sum over pixels
@@ -142,8 +146,9 @@ class CAMPrototypeHead(BaseHead):
                              f'in_index {in_index}')
         if num_encoder_layers < 1 or num_decoder_layers < 1:
             raise ValueError('need >= 1 encoder and decoder layers')
-        if presence_from not in ('query', 'part'):
-            raise ValueError(f"presence_from must be 'query' or 'part', "
+        if presence_from not in ('query', 'part', 'local'):
+            raise ValueError(f"presence_from must be 'query', 'part' or "
+                             f"'local', "
                              f'got {presence_from!r}')
         self.presence_from = presence_from
         self.num_keypoints = num_keypoints
@@ -267,12 +272,15 @@ class CAMPrototypeHead(BaseHead):
         return self.spe_proj(phi + tokens)
 
     def encode(self, feats: Feats, cams: Tensor
-               ) -> Tuple[Tensor, List[Tuple[int, int]]]:
-        """MSC-En: ``F_m (B, L, d)`` and the ``(h, w)`` of each level."""
-        memory, shapes = [], []
+               ) -> Tuple[Tensor, List[Tuple[int, int]], Tensor]:
+        """MSC-En: ``F_m (B, L, d)``, the ``(h, w)`` of each level and the
+        encoder's input tokens ``(B, L, d)`` (the projected CNN features,
+        before any position term: local)."""
+        memory, shapes, local = [], [], []
         for k, level in enumerate(self.levels):
             f = self.input_proj[k](feats[self.in_index[level]])
             b, d, h, w = f.shape
+            local.append(f.flatten(2).transpose(1, 2))
             if not self.spe:
                 pos = self.pos_embed[k]
                 if pos.shape[-2:] != (h, w):
@@ -287,7 +295,7 @@ class CAMPrototypeHead(BaseHead):
                 tokens = layer(tokens)[0]
             memory.append(tokens)
             shapes.append((h, w))
-        return torch.cat(memory, dim=1), shapes
+        return torch.cat(memory, dim=1), shapes, torch.cat(local, dim=1)
 
     def initial_prototypes(self, fc: Tensor) -> Tensor:
         """RePPG (eq. 10) on ``F_c``, or the learned prototypes."""
@@ -313,7 +321,7 @@ class CAMPrototypeHead(BaseHead):
                              f'{self.in_channels[2]}, h, w), got '
                              f'{tuple(x.shape)}')
         cnn_logits, cams, fc = self.cam(x)
-        memory, shapes = self.encode(feats, cams)
+        memory, shapes, local = self.encode(feats, cams)
         enc_logits = self.enc_cls(memory.mean(1))
         queries = self.initial_prototypes(fc)
         prototypes = queries
@@ -323,10 +331,13 @@ class CAMPrototypeHead(BaseHead):
             last = i == len(self.decoder_layers) - 1
             out = layer(queries, memory, zeros, None, need_cross_weights=last)
             queries, attn = out if last else (out, attn)
-        part_feats = attn @ memory  # (B, C, d)
+        # part features f_i^p = sum_p R_i(p) F(p): F = the memory F_m, or
+        # the encoder's local input tokens ('local', decision 8)
+        part_feats = attn @ (local if self.presence_from == 'local' else
+                             memory)  # (B, C, d)
         # decision 8: the final presence is read from each prototype's
         # decoder output by default, or from its part feature ('part')
-        read = part_feats if self.presence_from == 'part' else queries
+        read = queries if self.presence_from == 'query' else part_feats
         dec_logits = (read * self.dec_cls_weight).sum(-1) + self.dec_cls_bias
         return dict(
             cnn_logits=cnn_logits,
