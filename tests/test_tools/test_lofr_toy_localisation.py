@@ -1,6 +1,6 @@
 """tools/benchmark/lofr_toy_localisation.py: the toy draws what its labels
 say, and LOFR trained on its presence labels alone learns where the discs
-are (its CAMs)."""
+are: its part response maps, from which it predicts, peak on them."""
 import numpy as np
 import pytest
 
@@ -36,16 +36,16 @@ def test_toy_batch_draws_exactly_the_present_discs(toy):
     assert checked > 50
 
 
-def test_presence_labels_alone_put_the_cams_on_the_discs(toy):
+def test_presence_labels_alone_put_the_response_maps_on_the_discs(toy):
     """Trained on image-level presence only (no coordinate reaches the
-    model), the classifier learns presence and each class's CAM (eq. 1)
-    peaks near its disc: well inside the error of guessing the image
-    centre (measured over seeds 0-3 at these settings: CAM 10.2-12.1 px,
-    centre 20.8-21.7 px). Whether the part response maps R_i follow is
-    seed-dependent even here, so it is measured by the benchmark, not
-    asserted. A narrow ResNet-18 (16 base channels) keeps it short."""
-    row = toy.train_and_locate(dict(presence_from='part'), steps=150,
+    model), the classifier learns presence and the part response maps R_i
+    (the default local read-out, decision 8) peak on the discs far more
+    often than guessing the image centre (seeds 0 / 1 at these settings:
+    51 % / 33 % of the discs within 4 px, the centre 1.6 % / 2.0 %; 600
+    steps: 43-47 % in every seed of 0-3). A narrow ResNet-18 (16 base
+    channels) keeps it short."""
+    row = toy.train_and_locate(dict(presence_from='local'), steps=150,
                                base_channels=16, num_test=128)
     assert row['presence_acc'] > 0.9
-    assert row['cams_median'] < 0.7 * row['centre_median']
-    assert row['cams_within4'] > 2 * row['centre_within4']
+    assert row['response_within4'] > 0.2
+    assert row['response_within4'] > 10 * row['centre_within4']

@@ -281,8 +281,8 @@ def test_presence_read_out_from_part_features():
     expected = (out['part_feats'] * head.dec_cls_weight).sum(-1) + \
         head.dec_cls_bias
     torch.testing.assert_close(out['dec_logits'], expected)
-    # the default reads the decoder output, which is not the part feature
-    query = _head()
+    # the decoder-output read-out is not the part feature
+    query = _head(presence_from='query')
     with torch.no_grad():
         query.dec_cls_weight.copy_(head.dec_cls_weight)
     assert not torch.allclose(

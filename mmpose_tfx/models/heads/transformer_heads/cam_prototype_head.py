@@ -100,7 +100,7 @@ class CAMPrototypeHead(BaseHead):
             where they look), ``'local'`` the part feature pooled from the
             encoder's input tokens instead of ``F_m`` (the projected CNN
             features: what lies under R_i, not context the encoder's
-            self-attention spread over every position).
+            self-attention spread over every position; the default).
         sup_loss (dict): Location loss of eq. 14, a per-pixel mean
             (MMPose's ``KeypointMSELoss``); the head multiplies it by the
             number of pixels of a map, so eq. 14 is a sum over pixels
@@ -132,7 +132,7 @@ class CAMPrototypeHead(BaseHead):
                  metainfo: Optional[dict] = None,
                  loss_weights: Dict[str, float] = dict(
                      alpha=0.2, alpha1=0.2, alpha2=0.5, beta=0.1),
-                 presence_from: str = 'query',
+                 presence_from: str = 'local',
                  sup_loss: ConfigType = dict(
                      type='KeypointMSELoss', use_target_weight=True),
                  decoder: OptConfigType = None,
