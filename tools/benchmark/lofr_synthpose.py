@@ -3,8 +3,8 @@ baseline and a mean-pose predictor, and the weakly semi-supervised pattern
 of the paper's Table 4.
 
     flock /tmp/mmpose_tfx_cpu.lock python tools/benchmark/lofr_synthpose.py \
-        [--runs lf baseline mean lfcrop lfcropwhole lfpart lfocc ws10 ws25 \
-                sup10 sup25 all]
+        [--runs lf baseline mean lfcrop lfcropwhole lfpart lfocc lfzoom \
+                meanwhole ws10 ws25 sup10 sup25 all]
 
 Data: SynthPose with truncated figures (``data/synthpose_trunc``, generated
 when missing with ``make_synthpose.py --truncation 0.5``, seed 0, 4000 /
@@ -31,6 +31,11 @@ test mmpose`` (SynthPose val COCO AP, ground-truth boxes, flip test):
 - ``lfocc``: ``lfpart`` with keypoints occluded by flat-colour patches in
   the training crops and labelled absent where covered
   (``KeypointPatchOcclusion``, decision 17);
+- ``lfzoom``: whole figures, trained on zoomed and shifted crops (box
+  scale 0.3-1.3, shift up to 0.25) with presence inside the crop
+  (decision 18);
+- ``meanwhole``: ``mean`` on whole figures (``data/synthpose``), the
+  reference for ``lfcropwhole`` and ``lfzoom``;
 - ``ws10`` / ``ws25``: LOFR-WS with 10 / 25 % location labels;
 - ``sup10`` / ``sup25``: the same model on only those labelled instances;
 - ``all``: every instance location-labelled.
@@ -55,6 +60,7 @@ CONFIGS = {
     'lfcropwhole': 'td-lfcrop_lofr-r18_1xb32-2e_synthpose-whole-128x96.py',
     'lfpart': 'td-lfpart_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'lfocc': 'td-lfocc_lofr-r18_1xb32-2e_synthpose-128x96.py',
+    'lfzoom': 'td-lfzoom_lofr-r18_1xb32-2e_synthpose-whole-128x96.py',
     'ws10': 'td-ws10_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'ws25': 'td-ws25_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'sup10': 'td-sup10_lofr-r18_1xb32-20e_synthpose-128x96.py',
@@ -69,6 +75,8 @@ LABELS = {
     'lfcropwhole': 'LOFR, presence inside the crop, whole figures',
     'lfpart': 'LOFR, presence read out from the part features',
     'lfocc': 'LOFR, part read-out, keypoints occluded by patches',
+    'lfzoom': 'LOFR, zoomed crops, presence inside the crop, whole figures',
+    'meanwhole': 'mean pose, whole figures (no training)',
     'ws10': 'LOFR-WS, 10 % location labels',
     'ws25': 'LOFR-WS, 25 % location labels',
     'sup10': 'Sup-only, the 10 % labelled instances',
@@ -117,8 +125,9 @@ def _crop_frame(cfg, dataset):
     return out
 
 
-def mean_pose(config: str) -> Dict[str, float]:
-    """COCO AP on val of predicting the training set's mean pose."""
+def mean_pose(config: str, data: str = DATA) -> Dict[str, float]:
+    """COCO AP on ``data``'s val of predicting its training set's mean
+    pose."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, METRICS
@@ -127,9 +136,9 @@ def mean_pose(config: str) -> Dict[str, float]:
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'lofr', config))
     init_default_scope('mmpose')
     train_cfg = cfg.train_dataloader.dataset.copy()
-    train_cfg.update(pipeline=[], data_root=osp.join(ROOT, DATA) + '/')
+    train_cfg.update(pipeline=[], data_root=osp.join(ROOT, data) + '/')
     val_cfg = cfg.val_dataloader.dataset.copy()
-    val_cfg.update(pipeline=[], data_root=osp.join(ROOT, DATA) + '/')
+    val_cfg.update(pipeline=[], data_root=osp.join(ROOT, data) + '/')
     train = _crop_frame(cfg, DATASETS.build(train_cfg))
     u = np.stack([t['u'] for t in train])
     vis = np.stack([t['vis'] for t in train]) > 0
@@ -137,7 +146,7 @@ def mean_pose(config: str) -> Dict[str, float]:
     val_ds = DATASETS.build(val_cfg)
     metric = METRICS.build(dict(
         type='CocoMetric',
-        ann_file=osp.join(ROOT, DATA, 'annotations',
+        ann_file=osp.join(ROOT, data, 'annotations',
                           'person_keypoints_val.json')))
     metric.dataset_meta = val_ds.metainfo
     samples = []
@@ -162,7 +171,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
                         choices=list(LABELS))
     args = parser.parse_args(argv)
     work_dir = osp.join(ROOT, args.work_dir)
-    ensure_data(whole='lfcropwhole' in args.runs)
+    ensure_data(whole=bool({'lfcropwhole', 'lfzoom', 'meanwhole'} &
+                           set(args.runs)))
     out = osp.join(work_dir, 'lofr_synthpose.json')
     results = {}
     if osp.isfile(out):  # runs of an earlier call stay in the table
@@ -171,6 +181,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     for name in args.runs:
         if name == 'mean':
             results[name] = mean_pose(CONFIGS['lf'])
+        elif name == 'meanwhole':
+            results[name] = mean_pose(CONFIGS['lfcropwhole'],
+                                      'data/synthpose')
         else:
             config = osp.join('configs', 'lofr', CONFIGS[name])
             results[name] = dict(config=config, **train_and_test(
@@ -178,7 +191,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         with open(out, 'w') as f:
             json.dump(results, f, indent=2)
 
-    print('\nSynthPose-trunc val (300 images), 128x96, CPU\n')
+    print('\nSynthPose-trunc val (300 images; the whole-figure rows: '
+          'SynthPose val), 128x96, CPU\n')
     print('| run | ' + ' | '.join(COCO_METRICS) + ' | train s |')
     print('|---|' + '---|' * (len(COCO_METRICS) + 1))
     for name in LABELS:
