@@ -69,6 +69,12 @@ codec = dict(
     labelled_fraction=0.,
     split_seed=0)
 
+# The part read-outs (decision 8; the default reads the local part features)
+# use the last decoder layer's cross-attention weights (R_i) but not its
+# output, so that layer's value projection, FFN and norms reach no loss:
+# distributed training must let DDP skip them.
+find_unused_parameters = True
+
 model = dict(
     type='TopdownPoseEstimator',
     data_preprocessor=dict(
