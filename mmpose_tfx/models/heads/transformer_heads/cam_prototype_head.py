@@ -335,8 +335,9 @@ class CAMPrototypeHead(BaseHead):
         # the encoder's local input tokens ('local', decision 8)
         part_feats = attn @ (local if self.presence_from == 'local' else
                              memory)  # (B, C, d)
-        # decision 8: the final presence is read from each prototype's
-        # decoder output by default, or from its part feature ('part')
+        # decision 8: the final presence is read from each prototype's part
+        # feature ('local', the default, or 'part') or its decoder output
+        # ('query')
         read = queries if self.presence_from == 'query' else part_feats
         dec_logits = (read * self.dec_cls_weight).sum(-1) + self.dec_cls_bias
         return dict(
