@@ -53,6 +53,9 @@ import numpy as np
 from mim_steps import COCO_METRICS, ROOT, run, train_and_test
 
 DATA = 'data/synthpose_trunc'
+# whole figures (the main quickstart's data) and the runs that use them
+WHOLE = 'data/synthpose'
+WHOLE_RUNS = ('lfcropwhole', 'lfzoom', 'meanwhole')
 CONFIGS = {
     'lf': 'td-lf_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'baseline': 'td-lf_lofr-baseline-r18_1xb32-2e_synthpose-128x96.py',
@@ -90,7 +93,7 @@ def ensure_data(whole: bool = False) -> None:
     quickstart's ``data/synthpose``) when missing."""
     sets = [(DATA, ['--truncation', '0.5'])]
     if whole:
-        sets.append(('data/synthpose', []))
+        sets.append((WHOLE, []))
     for out, extra in sets:
         if osp.isfile(osp.join(ROOT, out, 'annotations',
                                'person_keypoints_val.json')):
@@ -171,8 +174,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
                         choices=list(LABELS))
     args = parser.parse_args(argv)
     work_dir = osp.join(ROOT, args.work_dir)
-    ensure_data(whole=bool({'lfcropwhole', 'lfzoom', 'meanwhole'} &
-                           set(args.runs)))
+    ensure_data(whole=any(r in WHOLE_RUNS for r in args.runs))
     out = osp.join(work_dir, 'lofr_synthpose.json')
     results = {}
     if osp.isfile(out):  # runs of an earlier call stay in the table
@@ -182,8 +184,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         if name == 'mean':
             results[name] = mean_pose(CONFIGS['lf'])
         elif name == 'meanwhole':
-            results[name] = mean_pose(CONFIGS['lfcropwhole'],
-                                      'data/synthpose')
+            results[name] = mean_pose(CONFIGS['lfcropwhole'], WHOLE)
         else:
             config = osp.join('configs', 'lofr', CONFIGS[name])
             results[name] = dict(config=config, **train_and_test(
