@@ -4,7 +4,7 @@ of the paper's Table 4.
 
     flock /tmp/mmpose_tfx_cpu.lock python tools/benchmark/lofr_synthpose.py \
         [--runs lf baseline mean lfcrop lfcropwhole lfpart lfocc lfzoom \
-                meanwhole ws10 ws25 sup10 sup25 all]
+                meanwhole truth02 truth05 truth10 ws10 ws25 sup10 sup25 all]
 
 Data: SynthPose with truncated figures (``data/synthpose_trunc``, generated
 when missing with ``make_synthpose.py --truncation 0.5``, seed 0, 4000 /
@@ -36,6 +36,12 @@ test mmpose`` (SynthPose val COCO AP, ground-truth boxes, flip test):
   (decision 18);
 - ``meanwhole``: ``mean`` on whole figures (``data/synthpose``), the
   reference for ``lfcropwhole`` and ``lfzoom``;
+- ``truth02`` / ``truth05`` / ``truth10``: no training; on whole figures,
+  every labelled joint at its ground truth plus isotropic Gaussian noise
+  whose median distance is 0.02 / 0.05 / 0.10 of the crop height (seed 0):
+  how precisely a model must locate *every* joint before SynthPose's COCO
+  AP registers it (the response-map errors of
+  ``lofr_response_stats.py`` are in the same unit);
 - ``ws10`` / ``ws25``: LOFR-WS with 10 / 25 % location labels;
 - ``sup10`` / ``sup25``: the same model on only those labelled instances;
 - ``all``: every instance location-labelled.
@@ -47,7 +53,7 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mim_steps import COCO_METRICS, ROOT, run, train_and_test
@@ -55,7 +61,9 @@ from mim_steps import COCO_METRICS, ROOT, run, train_and_test
 DATA = 'data/synthpose_trunc'
 # whole figures (the main quickstart's data) and the runs that use them
 WHOLE = 'data/synthpose'
-WHOLE_RUNS = ('lfcropwhole', 'lfzoom', 'meanwhole')
+# the noisy ground-truth references: median error / crop height
+TRUTH_RUNS = {'truth02': 0.02, 'truth05': 0.05, 'truth10': 0.10}
+WHOLE_RUNS = ('lfcropwhole', 'lfzoom', 'meanwhole') + tuple(TRUTH_RUNS)
 CONFIGS = {
     'lf': 'td-lf_lofr-r18_1xb32-2e_synthpose-128x96.py',
     'baseline': 'td-lf_lofr-baseline-r18_1xb32-2e_synthpose-128x96.py',
@@ -80,6 +88,8 @@ LABELS = {
     'lfocc': 'LOFR, part read-out, keypoints occluded by patches',
     'lfzoom': 'LOFR, zoomed crops, presence inside the crop, whole figures',
     'meanwhole': 'mean pose, whole figures (no training)',
+    **{k: f'ground truth + noise, median error {e:.2f} crop heights, '
+          'whole figures (no training)' for k, e in TRUTH_RUNS.items()},
     'ws10': 'LOFR-WS, 10 % location labels',
     'ws25': 'LOFR-WS, 25 % location labels',
     'sup10': 'Sup-only, the 10 % labelled instances',
@@ -128,9 +138,23 @@ def _crop_frame(cfg, dataset):
     return out
 
 
-def mean_pose(config: str, data: str = DATA) -> Dict[str, float]:
-    """COCO AP on ``data``'s val of predicting its training set's mean
-    pose."""
+def noisy_truth(u: np.ndarray, err: float, size: Tuple[int, int],
+                rng: np.random.Generator) -> np.ndarray:
+    """Keypoints ``u (K, 2)`` normalised to a ``size = (w, h)`` crop (u = x
+    / w) moved by isotropic Gaussian noise in pixels whose median distance
+    is ``err * h``: a 2-D Gaussian's distance is Rayleigh, median sigma *
+    sqrt(2 ln 2)."""
+    w, h = size
+    sigma = err * h / np.sqrt(2 * np.log(2))
+    return u + rng.normal(0., sigma, u.shape) / np.array([w, h])
+
+
+def reference_ap(config: str, data: str = DATA,
+                 truth_err: Optional[float] = None) -> Dict[str, float]:
+    """COCO AP on ``data``'s val of a predictor that needs no training:
+    the training set's mean pose, or (``truth_err``) each labelled joint's
+    ground truth plus noise (:func:`noisy_truth`, seed 0; unlabelled joints
+    keep the mean pose, they are not scored)."""
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import DATASETS, METRICS
@@ -152,9 +176,15 @@ def mean_pose(config: str, data: str = DATA) -> Dict[str, float]:
         ann_file=osp.join(ROOT, data, 'annotations',
                           'person_keypoints_val.json')))
     metric.dataset_meta = val_ds.metainfo
+    rng = np.random.default_rng(0)
     samples = []
     for v in _crop_frame(cfg, val_ds):
-        kpts = v['center'] + (mean - 0.5) * v['scale']
+        pred = mean
+        if truth_err is not None:
+            pred = np.where((v['vis'] > 0)[:, None],
+                            noisy_truth(v['u'], truth_err,
+                                        cfg.codec['input_size'], rng), mean)
+        kpts = v['center'] + (pred - 0.5) * v['scale']
         samples.append(dict(
             id=v['info']['id'], img_id=v['info']['img_id'],
             category_id=1,
@@ -182,9 +212,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
             results = json.load(f)
     for name in args.runs:
         if name == 'mean':
-            results[name] = mean_pose(CONFIGS['lf'])
+            results[name] = reference_ap(CONFIGS['lf'])
         elif name == 'meanwhole':
-            results[name] = mean_pose(CONFIGS['lfcropwhole'], WHOLE)
+            results[name] = reference_ap(CONFIGS['lfcropwhole'], WHOLE)
+        elif name in TRUTH_RUNS:
+            results[name] = reference_ap(CONFIGS['lfcropwhole'], WHOLE,
+                                         truth_err=TRUTH_RUNS[name])
         else:
             config = osp.join('configs', 'lofr', CONFIGS[name])
             results[name] = dict(config=config, **train_and_test(
