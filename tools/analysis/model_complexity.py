@@ -10,8 +10,9 @@ Counting conventions (stated because papers differ):
   parameter and is part of its numbers (Table 4: 4.999M without, 5.195M with).
 - ``GFLOPs``: MMEngine's ``FlopAnalyzer`` (fvcore convention: one
   multiply-add = one FLOP) on one image at the config's input size, in
-  ``tensor`` mode (no flip test), with the attention computed explicitly so
-  that its two matrix products are counted. ``GFLOPs conv+fc`` counts only
+  ``tensor`` mode (no flip test), with every attention's projections and
+  two matrix products counted (:func:`_counted_attention`: no fused
+  attention kernel hides them). ``GFLOPs conv+fc`` counts only
   convolutions and linear layers (the convention of TransPose's Table 2 for
   SimpleBaseline / HRNet: "only include the convolution and linear layers").
 - ``GFLOPs thop-deconv``: ``GFLOPs`` with transposed convolutions counted
@@ -29,11 +30,13 @@ people, as tensor mode does.
 Paper numbers come from each config's ``paper`` dict.
 """
 import argparse
+import contextlib
 import glob
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -61,13 +64,55 @@ def input_size_of(cfg) -> Sequence[int]:
     raise ValueError('cannot find the input size in the config')
 
 
-def _explicit_attention(model: torch.nn.Module) -> None:
-    """Route TransformerEncoderNeck through its explicit attention path."""
-    from mmpose_tfx.models.necks import TransformerEncoderNeck
-    for m in model.modules():
-        if isinstance(m, TransformerEncoderNeck):
-            m.forward = (lambda neck: lambda x: neck.forward_with_attention(
-                x)[0])(m)
+def _sdpa_flop_jit(inputs, outputs) -> int:
+    """``aten::scaled_dot_product_attention(q, k, v, ...)``: its two matrix
+    products, ``q k^T`` (L x S x E) and ``A v`` (L x S x Ev), per batch and
+    head (the softmax, like other element-wise ops, is not counted)."""
+    from mmengine.analysis.jit_handles import get_shape
+    q, k, v = (get_shape(x) for x in inputs[:3])
+    batch = int(np.prod(q[:-2]))
+    return batch * q[-2] * k[-2] * (q[-1] + v[-1])
+
+
+def _baddbmm_flop_jit(inputs, outputs) -> int:
+    """``aten::baddbmm(input, b1, b2)``: the batch product ``b1 @ b2`` (how
+    ``MultiheadAttention`` takes ``q k^T`` when it has a mask)."""
+    from mmengine.analysis.jit_handles import get_shape
+    n, c, t = get_shape(inputs[1])
+    return n * c * t * get_shape(inputs[2])[-1]
+
+
+@contextlib.contextmanager
+def _counted_attention():
+    """Keep ``nn.MultiheadAttention`` off its fused fast path
+    (``aten::_native_multi_head_attention``, taken in eval / no-grad for
+    self-attention whose query, key and value are one tensor, as LOFR's
+    encoder), which the FLOP counter cannot see into: outside it the
+    projections are ``aten::linear`` and the attention products
+    ``aten::bmm`` / ``baddbmm`` / ``scaled_dot_product_attention``, all
+    counted."""
+    enabled = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(enabled)
+
+
+def flops_by_operator(model: torch.nn.Module, inputs: tuple
+                      ) -> Dict[str, int]:
+    """MMEngine's ``FlopAnalyzer`` of ``model(*inputs)`` (no grad) by
+    operator, with every attention counted (:func:`_counted_attention`,
+    :func:`_sdpa_flop_jit`, :func:`_baddbmm_flop_jit`)."""
+    from mmengine.analysis import FlopAnalyzer
+    with torch.no_grad(), _counted_attention():
+        analyzer = FlopAnalyzer(model, inputs)
+        analyzer.set_op_handle(
+            'aten::scaled_dot_product_attention', _sdpa_flop_jit,
+            'aten::baddbmm', _baddbmm_flop_jit)
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        return dict(analyzer.by_operator())
 
 
 def _deconv_output_count_extra(model: torch.nn.Module, inputs) -> int:
@@ -99,7 +144,6 @@ def _deconv_output_count_extra(model: torch.nn.Module, inputs) -> int:
 
 def complexity(config: str) -> Dict[str, float]:
     """Build ``config`` on CPU and count its parameters and FLOPs."""
-    from mmengine.analysis import FlopAnalyzer
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
@@ -111,7 +155,6 @@ def complexity(config: str) -> Dict[str, float]:
     model = MODELS.build(cfg.model).eval()
     params = sum(p.numel() for p in model.parameters())
     w, h = input_size_of(cfg)
-    _explicit_attention(model)
 
     class TensorMode(torch.nn.Module):
 
@@ -124,11 +167,8 @@ def complexity(config: str) -> Dict[str, float]:
 
     wrapper = TensorMode(model)
     inputs = (torch.randn(1, 3, h, w), )
+    by_op = flops_by_operator(wrapper, inputs)
     with torch.no_grad():
-        analyzer = FlopAnalyzer(wrapper, inputs)
-        analyzer.unsupported_ops_warnings(False)
-        analyzer.uncalled_modules_warnings(False)
-        by_op = analyzer.by_operator()
         deconv_extra = _deconv_output_count_extra(wrapper, inputs)
     flops = sum(by_op.values())
     convfc_flops = by_op.get('conv', 0) + by_op.get('linear', 0) + \
