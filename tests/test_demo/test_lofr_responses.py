@@ -46,8 +46,17 @@ def test_maps_are_the_models_prediction(checkpoint, tmp_path):
     assert maps['cams'].shape == (17, 8, 6)
     assert maps['responses'].shape == (17, 32, 24)
     np.testing.assert_allclose(maps['responses'].sum((1, 2)), 1, rtol=1e-5)
-    p = maps['prototype_products']
-    np.testing.assert_allclose(p, p.T, rtol=1e-4, atol=1e-4)
+    # Fig. 6's matrix: the inner products of the RePPG prototypes of this
+    # crop (F_c from the CAM branch, then the graph convolutions)
+    head = model.head
+    with torch.no_grad():
+        feats = model.extract_feat(data['inputs'])
+        _, _, fc = head.cam(feats[head.in_index[2]])
+        protos = head.initial_prototypes(fc)[0]
+    assert protos.shape == (17, head.embed_dims)
+    np.testing.assert_allclose(maps['prototype_products'],
+                               (protos @ protos.T).numpy(), rtol=1e-5,
+                               atol=1e-5 * float(protos.norm(dim=1).max()**2))
     model.test_cfg['flip_test'] = False
     sample = inference_topdown(model, img, bboxes=box[None])[0]
     meta = sample.metainfo
