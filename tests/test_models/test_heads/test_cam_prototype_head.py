@@ -191,6 +191,50 @@ def test_semi_supervised_heatmap_loss_only_for_labelled():
         'loss_sup_heatmap'] != losses['loss_sup_heatmap']
 
 
+def test_losses_are_the_weighted_terms_of_eqs_12_13_15():
+    """Each logged loss is its weight (sec. 4.2: alpha 0.2, alpha1 0.2,
+    alpha2 0.5, beta 0.1; here other values, so that a wrong pairing
+    shows) times its term computed here; in a mixed batch eq. 14 covers
+    the location-labelled instance only, averaged over its maps."""
+    rng = np.random.default_rng(2)
+    kpts = rng.uniform(4, 59, (2, K, 2)).astype(np.float32)
+    vis = np.array([[1, 1, 0, 1, 1], [1, 0, 1, 1, 1]], np.float32)
+    weights = dict(alpha=0.3, alpha1=0.7, alpha2=1.3, beta=0.05)
+    head = _head(loss_weights=weights).eval()  # no dropout: same forward
+    labelled = _samples(kpts, vis, fraction=1.)
+    unlabelled = _samples(kpts, vis, fraction=0.)
+    samples = [labelled[0], unlabelled[1]]
+    assert [float(s.gt_instance_labels.location_weight) for s in samples
+            ] == [1., 0.]
+    losses = head.loss(_feats(), samples)
+    with torch.no_grad():
+        out = head.forward_all(_feats())
+    labels = torch.from_numpy(vis)
+
+    def bce(logits):
+        p = logits.sigmoid()
+        return -(labels * p.log() + (1 - labels) * (1 - p).log()).mean()
+
+    f = torch.nn.functional.normalize(out['part_feats'], dim=-1)
+    cos = f @ f.transpose(1, 2)
+    off = ~torch.eye(K, dtype=torch.bool)
+    div = cos[:, off].mean()  # eq. 11 over i != j
+    expected = dict(loss_cls_cnn=weights['alpha'] * bce(out['cnn_logits']),
+                    loss_cls_enc=weights['alpha1'] * bce(out['enc_logits']),
+                    loss_cls_dec=weights['alpha2'] * bce(out['dec_logits']),
+                    loss_div=weights['beta'] * div)
+    for name, value in expected.items():
+        assert losses[name].item() == pytest.approx(value.item(),
+                                                    rel=1e-4), name
+    # eq. 14 on instance 0 only (its visible maps), mean over its maps
+    gt = labelled[0].gt_fields.heatmaps
+    kw = labelled[0].gt_instance_labels.keypoint_weights[0]
+    mass = gt.flatten(1).sum(-1)[:, None, None]
+    per_map = ((out['response'][0] * mass - gt)**2).sum((1, 2)) * kw
+    assert losses['loss_sup_heatmap'].item() == pytest.approx(
+        (per_map.sum() / K).item(), rel=1e-4)
+
+
 def test_location_loss_minimum_is_the_target_not_any_spike():
     """Eq. 14 as decided (decision 10): the target distribution scores 0
     and collapsing a map onto one cell scores worse than a flat map, on
