@@ -68,6 +68,45 @@ def test_eq1_eq2_hand_computation():
         torch.testing.assert_close(fc[0, c], f, atol=1e-5, rtol=1e-4)
 
 
+def test_spatial_aware_position_encoding_by_hand():
+    """Eqs. 3-4 as decided (decision 4): F^key is each CAM over its maximum
+    (1 at the coarse location); every position l receives
+    phi_l = sum_c F^key_lc * (CAM-weighted mean of the tokens of part c),
+    and F' = psi(phi + F)."""
+    head = _head()
+    g = torch.Generator().manual_seed(3)
+    cams = torch.rand(2, K, 2, 3, generator=g)
+    cams[1, 2] = 0.  # a class the CNN sees nowhere: no division by 0
+    key = head.location_maps(cams, (2, 3))
+    assert key.shape == (2, 6, K)
+    for b in range(2):
+        for c in range(K):
+            m = cams[b, c].flatten()
+            expect = m / m.max() if m.max() > 0 else m
+            torch.testing.assert_close(key[b, :, c], expect)
+    assert float(key[0].max(0).values.min()) == pytest.approx(1.)
+    tokens = torch.randn(2, 6, 16, generator=g)
+    out = head.spatial_aware_encoding(tokens, key)
+    for b in range(2):
+        phi = torch.zeros(6, 16)
+        for c in range(K):
+            w = key[b, :, c]
+            if w.sum() == 0:
+                continue
+            part = (w[:, None] * tokens[b]).sum(0) / w.sum()
+            phi += w[:, None] * part[None]
+        torch.testing.assert_close(out[b], head.spe_proj(phi + tokens[b]))
+    assert torch.isfinite(out).all()
+    # at a finer level: the normalised CAMs, bilinearly resized
+    fine = head.location_maps(cams, (8, 12)).transpose(1, 2).reshape(
+        2, K, 8, 12)
+    torch.testing.assert_close(
+        fine, torch.nn.functional.interpolate(
+            cams / cams.flatten(2).max(-1).values.clamp(min=1e-6)[
+                ..., None, None], size=(8, 12), mode='bilinear',
+            align_corners=False))
+
+
 def test_graph_convolution_respects_the_skeleton():
     adj = skeleton_adjacency(K, LINKS)
     assert adj.diagonal().all() and adj[0, 1] and adj[1, 0]
