@@ -127,6 +127,20 @@ def test_graph_convolution_respects_the_skeleton():
         skeleton_adjacency(K, [(0, 7)])
 
 
+def test_reppg_prototypes_are_fc_plus_the_graph_convolutions():
+    """RePPG (eq. 10, decision 6): prototypes = F_c + GCN_2(ReLU(GCN_1(
+    F_c))); without RePPG, the learned prototypes for every image."""
+    head = _head()
+    assert len(head.gcn) == 2
+    fc = torch.randn(2, K, 16, generator=torch.Generator().manual_seed(4))
+    expect = fc + head.gcn[1](torch.relu(head.gcn[0](fc)))
+    torch.testing.assert_close(head.initial_prototypes(fc), expect)
+    learned = _head(reppg=False)
+    out = learned.initial_prototypes(fc)
+    torch.testing.assert_close(out[0], learned.prototypes.weight)
+    torch.testing.assert_close(out[1], learned.prototypes.weight)
+
+
 def test_part_diversity_loss_values():
     loss = PartDiversityLoss(loss_weight=1.)
     eye = torch.eye(4)[None]  # orthogonal
